@@ -1,0 +1,60 @@
+# Digipay: two commands for a newcomer — `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := digipay.config.settings
+# Tests, type checks and the demo may use the published development SECRET_KEY; a production
+# process (DEBUG=0, no SECRET_KEY) refuses to start with it.
+export DIGIPAY_ALLOW_DEV_SECRET := 1
+
+.PHONY: run test lint typecheck contracts migrations-check pytest messages clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 dibutuhkan ($(PYTHON) tidak ditemukan)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+messages: $(STAMP)
+	$(BIN)/python scripts/compile_messages.py
+
+## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first).
+run: $(STAMP) messages
+	DEBUG=1 $(BIN)/digipay migrate --no-input -v 0
+	DEBUG=1 $(BIN)/digipay demo-data
+	DEBUG=1 $(BIN)/digipay runserver 127.0.0.1:8000
+
+## make test: every check the CI runs.
+test: lint typecheck contracts migrations-check pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src/digipay
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+migrations-check: $(STAMP)
+	DEBUG=1 DATABASE_URL= $(BIN)/digipay makemigrations --check --dry-run
+
+# The suite runs on SQLite always, and again on PostgreSQL when DATABASE_URL points to one.
+# TEST_POSTGRES=required (set by .ci/run) turns a missing PostgreSQL into a failure.
+pytest: $(STAMP) messages
+	@if [ "$$TEST_POSTGRES" = "required" ] && [ -z "$$DATABASE_URL" ]; then \
+	  echo "TEST_POSTGRES=required but DATABASE_URL is empty"; exit 1; fi
+	@echo "== pytest on SQLite =="
+	DATABASE_URL= $(BIN)/pytest -p no:cacheprovider
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  echo "== pytest on PostgreSQL =="; \
+	  DIGIPAY_EXPECT_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider -m "not browser"; \
+	fi
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,27 @@
+"""The navigation a role sees (links only to what the gate would allow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from digipay.accounts import rules
+from digipay.accounts.rules import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    role = getattr(user, "role", "")
+    items: list[tuple[str, Any]] = [(reverse("accounts:home"), _("Beranda"))]
+    if rules.role_allows([role], "user.view"):
+        items.append((reverse("accounts:user_list"), _("Pengguna")))
+    if role in (Role.KPPN_ADMIN, Role.KANWIL_ADMIN, Role.DJPB_ADMIN):
+        items.append((reverse("accounts:satker_list"), _("Satker")))
+    if role == Role.SATKER_ADMIN:
+        items.append((reverse("accounts:delegation_list"), _("Delegasi")))
+    return {"nav_items": items}

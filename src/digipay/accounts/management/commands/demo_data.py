@@ -1,0 +1,27 @@
+"""``digipay demo-data``: load the demo organisations and users, then print the logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from digipay.accounts import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (idempotent) and print the demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = demo.load()
+        self.stdout.write("Data demo dimuat." if created else "Data demo sudah ada.")
+        self.stdout.write("")
+        self.stdout.write(f"Kata sandi semua akun demo: {demo.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Kunci TOTP akun 2FA (tambahkan ke aplikasi autentikator): {demo.DEMO_TOTP_BASE32}"
+        )
+        self.stdout.write("Kode TOTP saat ini: digipay demo-totp")
+        self.stdout.write("")
+        for login in demo.logins():
+            flag = " [2FA]" if login.two_factor else ""
+            self.stdout.write(f"  {login.email:<44} {login.role:<22} {login.organisation}{flag}")

@@ -1,0 +1,24 @@
+"""The ``digipay`` command: Django's management commands under one name.
+
+``digipay demo-data``, ``digipay audit verify``, ``digipay migrate``, ``digipay runserver`` ...
+Hyphenated names map to the commands' module names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digipay.config.settings")
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv)
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

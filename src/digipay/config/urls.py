@@ -1,0 +1,11 @@
+"""URL map: pages per app, the API at /api/v1/, language switching."""
+
+from django.urls import include, path
+
+from digipay.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("digipay.accounts.urls")),
+]
