@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import CursorPagination, paginate
 
 from digipay.accounts import auth, permissions, queries, services
@@ -59,9 +59,9 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 
 @router.post("/auth/token/revoke", response={204: None}, summary="Revoke the calling token")
-def revoke_current_token(request: HttpRequest) -> tuple[int, None]:
+def revoke_current_token(request: HttpRequest) -> Status[None]:
     services.revoke_api_token(actor_of(request), request.api_token)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut)
@@ -115,7 +115,7 @@ def get_user(request: HttpRequest, user_id: int) -> User:
 
 
 @router.post("/users", response={201: UserCreatedOut})
-def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[str, Any]]:
+def create_user(request: HttpRequest, payload: UserCreateIn) -> Status[dict[str, Any]]:
     actor = actor_of(request)
     org = get_or_404(Organisation.objects.all(), payload.organisation_id)
     user, initial = services.create_user(
@@ -126,7 +126,7 @@ def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[
         nik=payload.nik,
         role=payload.role,
     )
-    return 201, {"user": user, "initial_password": initial}
+    return Status(201, {"user": user, "initial_password": initial})
 
 
 @router.post("/users/{user_id}/role", response=UserOut)
@@ -148,9 +148,7 @@ def enable_user(request: HttpRequest, user_id: int) -> User:
 
 
 @router.post("/satker-admins", response={201: UserCreatedOut})
-def register_satker_admin(
-    request: HttpRequest, payload: SatkerAdminIn
-) -> tuple[int, dict[str, Any]]:
+def register_satker_admin(request: HttpRequest, payload: SatkerAdminIn) -> Status[dict[str, Any]]:
     satker = get_or_404(Organisation.objects.all(), payload.satker_id)
     user, initial = services.register_satker_admin(
         actor_of(request),
@@ -161,7 +159,7 @@ def register_satker_admin(
         letter_number=payload.letter_number,
         letter_date=payload.letter_date,
     )
-    return 201, {"user": user, "initial_password": initial}
+    return Status(201, {"user": user, "initial_password": initial})
 
 
 @router.get("/delegations", response=list[DelegationOut])
@@ -173,7 +171,7 @@ def list_delegations(request: HttpRequest) -> QuerySet[Delegation]:
 
 
 @router.post("/delegations", response={201: DelegationOut})
-def create_delegation(request: HttpRequest, payload: DelegationIn) -> tuple[int, Delegation]:
+def create_delegation(request: HttpRequest, payload: DelegationIn) -> Status[Delegation]:
     delegate = get_or_404(User.objects.all(), payload.delegate_id)
     delegation = services.create_delegation(
         actor_of(request),
@@ -183,7 +181,7 @@ def create_delegation(request: HttpRequest, payload: DelegationIn) -> tuple[int,
         valid_until=payload.valid_until,
         reason=payload.reason,
     )
-    return 201, delegation
+    return Status(201, delegation)
 
 
 @router.post("/delegations/{delegation_id}/revoke", response=DelegationOut)

@@ -23,8 +23,13 @@ DEVICE_NAME = "Aplikasi autentikator"
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """The lock-out key: the e-mail, case-folded, from either the form or the API body."""
-    value = (credentials or {}).get("username") or request.POST.get("email", "")
+    """The lock-out key: the e-mail, case-folded.
+
+    axes calls this with Django's credentials (``username``) when recording a failure and with
+    its own (``email``, our form field name) when checking the lock; pages also post ``email``.
+    """
+    creds = credentials or {}
+    value = creds.get("username") or creds.get("email") or request.POST.get("email", "")
     return str(value).strip().lower()
 
 
@@ -63,6 +68,11 @@ def check_second_factor(user: User, token: str) -> TOTPDevice:
         raise AuthenticationFailed(
             _("Verifikasi dua langkah belum diaktifkan. Aktifkan melalui halaman masuk web."),
             code="otp_enrolment_required",
+        )
+    if not (token or "").strip():
+        # Asking for the code is not a failed attempt: don't feed the throttle.
+        raise AuthenticationFailed(
+            _("Kode verifikasi dua langkah wajib diisi."), code="otp_required"
         )
     allowed, _info = device.verify_is_allowed()
     if not allowed:

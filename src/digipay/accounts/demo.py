@@ -214,13 +214,11 @@ def load() -> bool:
         vendor = services.register_organisation(
             None, kind=OrgKind.VENDOR, code=code, name=name, province_code="32"
         )
-        services._insert_user(  # vendor self-registration is the system's act
-            actor=None,
-            organisation=vendor,
+        services.register_vendor_admin(
+            vendor=vendor,
             email=f"admin@{code.lower()}.demo.digipay.id",
             full_name=f"Pemilik {name}",
             nik=niks.next(),
-            role=Role.VENDOR_ADMIN,
             password=DEMO_PASSWORD,
         )
     for bank_code in ("002", "008", "009", "200"):

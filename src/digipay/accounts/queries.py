@@ -20,10 +20,20 @@ from digipay.core import clock
 
 
 def _under(ids: QuerySet[Organisation] | list[int] | int) -> Q:
-    """An organisation and everything below it (the hierarchy is three levels deep)."""
+    """An organisation and everything below it: DJPb → Kanwil → KPPN → Satker, four levels."""
     if isinstance(ids, int):
-        return Q(pk=ids) | Q(parent_id=ids) | Q(parent__parent_id=ids)
-    return Q(pk__in=ids) | Q(parent_id__in=ids) | Q(parent__parent_id__in=ids)
+        return (
+            Q(pk=ids)
+            | Q(parent_id=ids)
+            | Q(parent__parent_id=ids)
+            | Q(parent__parent__parent_id=ids)
+        )
+    return (
+        Q(pk__in=ids)
+        | Q(parent_id__in=ids)
+        | Q(parent__parent_id__in=ids)
+        | Q(parent__parent__parent_id__in=ids)
+    )
 
 
 def active_grant_ids(actor: User) -> list[int]:

@@ -204,20 +204,23 @@ def register_organisation(
         raise ValidationFailed(
             _("Kode K/L satker harus 3 digit."), details={"field": "ministry_code"}
         )
+    taken = _("Kode %(code)s sudah terdaftar.") % {"code": code}
     if Organisation.objects.filter(kind=kind, code=code).exists():
-        raise ValidationFailed(
-            _("Kode %(code)s sudah terdaftar.") % {"code": code}, details={"field": "code"}
-        )
-    org = Organisation.objects.create(
-        kind=kind,
-        code=code,
-        name=" ".join(name.split()),
-        parent=parent,
-        province_id=province_code,
-        regency=regency.strip(),
-        ministry_code=ministry_code,
-        address=address.strip(),
-    )
+        raise ValidationFailed(taken, details={"field": "code"})
+    try:
+        with transaction.atomic():
+            org = Organisation.objects.create(
+                kind=kind,
+                code=code,
+                name=" ".join(name.split()),
+                parent=parent,
+                province_id=province_code,
+                regency=regency.strip(),
+                ministry_code=ministry_code,
+                address=address.strip(),
+            )
+    except IntegrityError as exc:  # a concurrent registration of the same code won
+        raise Conflict(taken) from exc
     audit(
         actor,
         "organisation.registered",
@@ -225,6 +228,28 @@ def register_organisation(
         after={"kind": kind, "code": code, "name": org.name, "parent_id": org.parent_id},
     )
     return org
+
+
+@transaction.atomic
+def register_vendor_admin(
+    *, vendor: Organisation, email: str, full_name: str, nik: str, password: str | None = None
+) -> tuple[User, str]:
+    """The admin of a self-registering vendor (no actor: anyone may sign up; the partner satker
+    verifies the business before it can sell — the vendors issue builds that flow on this)."""
+    vendor = Organisation.objects.select_for_update().get(pk=vendor.pk)
+    if vendor.kind != OrgKind.VENDOR:
+        raise ValidationFailed(_("Organisasi ini bukan vendor."))
+    if User.objects.filter(organisation=vendor, role=Role.VENDOR_ADMIN).exists():
+        raise Conflict(_("Vendor ini sudah memiliki admin."), code="vendor_admin_exists")
+    return _insert_user(
+        actor=None,
+        organisation=vendor,
+        email=email,
+        full_name=full_name,
+        nik=nik,
+        role=Role.VENDOR_ADMIN,
+        password=password,
+    )
 
 
 # --- onboarding ---------------------------------------------------------------------------
@@ -526,6 +551,11 @@ def record_session(user: User, session_key: str) -> None:
     UserSession.objects.update_or_create(
         session_key=session_key, defaults={"user": user, "started_at": clock.now()}
     )
+
+
+def forget_session(session_key: str | None) -> None:
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
 
 
 def end_all_sessions(user: User) -> int:

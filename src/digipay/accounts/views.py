@@ -133,6 +133,7 @@ def otp_enrol_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    services.forget_session(request.session.session_key)
     logout(request)
     messages.info(request, _("Anda telah keluar."))
     return redirect("accounts:login")

@@ -58,15 +58,3 @@ def event_payload(
 
 def chain_hash(prev_hash: str, payload: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
-
-
-def diff(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Only the fields that changed, as (before, after)."""
-    keys = sorted(set(before) | set(after))
-    changed = [k for k in keys if before.get(k) != after.get(k)]
-    return (
-        {k: before.get(k) for k in changed if k in before},
-        {k: after.get(k) for k in changed if k in after},
-    )

@@ -1,8 +1,8 @@
 """Money as whole rupiah.
 
 Amounts are Python ``int`` in the database (``BigIntegerField`` named ``*_idr``). ``Money`` wraps
-an int for code that wants a type: it refuses floats and Decimals with fractions, so a rounding
-error cannot sneak in through arithmetic.
+an int for code that wants a type: it refuses float and Decimal (use ``Money.floor`` to bring an
+exact tax amount back to whole rupiah), so a rounding error cannot sneak in through arithmetic.
 """
 
 from __future__ import annotations
