@@ -98,12 +98,12 @@ def _clean_name(full_name: str) -> str:
     return name
 
 
-def _check_password(password: str, user: User) -> None:
+def _check_password(password: str, user: User, *, field: str = "password") -> None:
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationFailed(
-            " ".join(str(m) for m in exc.messages), details={"field": "password"}
+            " ".join(str(m) for m in exc.messages), details={"field": field}
         ) from exc
 
 
@@ -448,7 +448,7 @@ def change_own_password(user: User, *, old_password: str, new_password: str) -> 
         raise ValidationFailed(
             _("Kata sandi baru harus berbeda dari yang lama."), details={"field": "new_password"}
         )
-    _check_password(new_password, user)
+    _check_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -103,6 +104,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 
+@never_cache  # the page shows the TOTP secret
 def otp_enrol_view(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
@@ -252,6 +254,7 @@ def _user_form(actor: User, data: Any = None) -> forms.UserCreateForm:
     )
 
 
+@never_cache  # the result page shows a one-time password
 @login_required
 def user_create_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -356,6 +359,7 @@ def satker_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def satker_admin_register_view(request: HttpRequest, satker_id: int) -> HttpResponse:
     actor = _actor(request)

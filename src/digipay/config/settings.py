@@ -74,12 +74,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "digipay.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "digipay.core.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After CSP and clickjacking, so that its own redirects still carry their headers.
+    "digipay.accounts.middleware.SessionPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "digipay.accounts.context_processors.navigation",
             ],
+            "builtins": ["template_partials.templatetags.partials"],
         },
     }
 ]
