@@ -224,3 +224,129 @@ def test_kppn_registers_satker_only_under_itself(world: dict[str, Any]) -> None:
             ministry_code="015",
         )
     assert not Organisation.objects.filter(code="999002").exists()
+
+
+def test_kppn_registers_a_satker_and_its_admin_through_the_pages(
+    world: dict[str, Any], login_client: Any
+) -> None:
+    client = login_client("admin@kppn019.demo.digipay.id")
+    bad = client.post(
+        "/satker/baru/",
+        {
+            "code": "12",
+            "name": "X",
+            "ministry_code": "015",
+            "province": "31",
+            "regency": "Jakarta",
+            "address": "Jl.",
+        },
+    )
+    assert bad.status_code == 200
+    assert not Organisation.objects.filter(name="X").exists()
+    response = client.post(
+        "/satker/baru/",
+        {
+            "code": "998877",
+            "name": "Kantor Pelayanan Baru",
+            "ministry_code": "015",
+            "province": "31",
+            "regency": "Jakarta Selatan",
+            "address": "Jl. Gatot Subroto 1",
+        },
+    )
+    satker = Organisation.objects.get(kind=OrgKind.SATKER, code="998877")
+    assert satker.parent == world["kppn_a"]
+    assert response["Location"] == f"/satker/{satker.pk}/admin/"
+    registered = client.post(
+        f"/satker/{satker.pk}/admin/",
+        {
+            "full_name": "Admin Kantor Baru",
+            "email": "admin@998877.go.id",
+            "nik": NIK,
+            "letter_number": "KEP-7/KPA/2026",
+            "letter_date": "03/11/2026",
+        },
+    )
+    assert registered.status_code == 200
+    assert registered["Cache-Control"].startswith("max-age=0")
+    assert "no-store" in registered["Cache-Control"]
+    admin = User.objects.get(email="admin@998877.go.id")
+    assert admin.role == Role.SATKER_ADMIN
+    assert admin.appointment.letter_date.isoformat() == "2026-11-03"
+    assert "satker dalam wilayah Anda" in client.get("/").content.decode()
+
+
+def test_registering_organisations_and_grants_over_the_api(
+    world: dict[str, Any], api_as: Any
+) -> None:
+    djpb = api_as("admin@djpb.demo.digipay.id")
+    kanwil = djpb.post(
+        "/api/v1/organisations",
+        {
+            "kind": "KANWIL",
+            "code": "33",
+            "name": "Kanwil DJPb Provinsi Jawa Tengah",
+            "parent_id": world["djpb"].pk,
+            "province_code": "33",
+        },
+    )
+    assert kanwil.status_code == 201, kanwil.json()
+    duplicate = djpb.post(
+        "/api/v1/organisations",
+        {"kind": "KANWIL", "code": "33", "name": "Lagi", "parent_id": world["djpb"].pk},
+    )
+    assert duplicate.status_code == 422
+    wrong_parent = djpb.post(
+        "/api/v1/organisations",
+        {
+            "kind": "SATKER",
+            "code": "123456",
+            "name": "Satker Salah",
+            "parent_id": world["kanwil_a"].pk,
+            "ministry_code": "015",
+        },
+    )
+    assert wrong_parent.status_code == 422
+    bad_province = djpb.post(
+        "/api/v1/organisations",
+        {
+            "kind": "KANWIL",
+            "code": "34",
+            "name": "Kanwil Y",
+            "parent_id": world["djpb"].pk,
+            "province_code": "99",
+        },
+    )
+    assert bad_province.status_code == 422
+    pemesan = api_as("pemesan@415256.demo.digipay.id")
+    refused = pemesan.post(
+        "/api/v1/organisations",
+        {
+            "kind": "SATKER",
+            "code": "123457",
+            "name": "Satker Liar",
+            "parent_id": world["kppn_a"].pk,
+            "ministry_code": "015",
+        },
+    )
+    assert refused.status_code in (403, 404)
+    assert not Organisation.objects.filter(code="123457").exists()
+    auditor = User.objects.get(email="auditor@itjen.demo.digipay.id")
+    grant = djpb.post(
+        "/api/v1/auditor-grants",
+        {
+            "auditor_id": auditor.pk,
+            "organisation_id": world["satker_b"].pk,
+            "valid_until": "2027-06-30",
+        },
+    )
+    assert grant.status_code == 201
+    not_auditor = djpb.post(
+        "/api/v1/auditor-grants",
+        {
+            "auditor_id": auditor.pk - 1,
+            "organisation_id": world["satker_b"].pk,
+            "valid_until": "2027-06-30",
+        },
+    )
+    assert not_auditor.status_code == 422

@@ -15,12 +15,15 @@ from ninja import Router, Status
 from ninja.pagination import CursorPagination, paginate
 
 from digipay.accounts import auth, permissions, queries, services
-from digipay.accounts.models import Delegation, Organisation, User
+from digipay.accounts.models import AuditorGrant, Delegation, Organisation, User
 from digipay.accounts.schemas import (
+    AuditorGrantIn,
+    AuditorGrantOut,
     DelegationIn,
     DelegationOut,
     DisableIn,
     MeOut,
+    OrganisationIn,
     OrganisationOut,
     RoleIn,
     SatkerAdminIn,
@@ -89,6 +92,37 @@ def get_organisation(request: HttpRequest, org_id: int) -> Organisation:
     org = get_or_404(Organisation.objects.all(), org_id)
     permissions.require(actor, "organisation.view", org)
     return org
+
+
+@router.post("/organisations", response={201: OrganisationOut})
+def register_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
+    parent = (
+        get_or_404(Organisation.objects.all(), payload.parent_id)
+        if payload.parent_id is not None
+        else None
+    )
+    org = services.register_organisation(
+        actor_of(request),
+        kind=payload.kind,
+        code=payload.code,
+        name=payload.name,
+        parent=parent,
+        province_code=payload.province_code,
+        regency=payload.regency,
+        ministry_code=payload.ministry_code,
+        address=payload.address,
+    )
+    return Status(201, org)
+
+
+@router.post("/auditor-grants", response={201: AuditorGrantOut})
+def grant_auditor_access(request: HttpRequest, payload: AuditorGrantIn) -> Status[AuditorGrant]:
+    auditor = get_or_404(User.objects.all(), payload.auditor_id)
+    org = get_or_404(Organisation.objects.all(), payload.organisation_id)
+    grant = services.grant_auditor_access(
+        actor_of(request), auditor=auditor, organisation=org, valid_until=payload.valid_until
+    )
+    return Status(201, grant)
 
 
 @router.get("/users", response=list[UserOut])

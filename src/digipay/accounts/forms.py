@@ -88,6 +88,19 @@ class SatkerAdminForm(forms.Form):
     )
 
 
+class SatkerForm(forms.Form):
+    code = forms.RegexField(label=_("Kode satker (6 digit)"), regex=r"^\d{6}$")
+    name = forms.CharField(label=_("Nama satker"), max_length=200)
+    ministry_code = forms.RegexField(label=_("Kode K/L (3 digit)"), regex=r"^\d{3}$")
+    province = forms.ChoiceField(label=_("Provinsi"))
+    regency = forms.CharField(label=_("Kabupaten/kota"), max_length=100)
+    address = forms.CharField(label=_("Alamat"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, provinces: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self, "province", provinces)
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Peran baru"))
 

@@ -32,6 +32,30 @@ class OrganisationOut(Schema):
     is_active: bool
 
 
+class OrganisationIn(Schema):
+    kind: str = Field(description="KANWIL, KPPN, SATKER, BANK atau AUDIT_BODY")
+    code: str
+    name: str
+    parent_id: int | None = None
+    province_code: str | None = None
+    regency: str = ""
+    ministry_code: str = ""
+    address: str = ""
+
+
+class AuditorGrantIn(Schema):
+    auditor_id: int
+    organisation_id: int
+    valid_until: date
+
+
+class AuditorGrantOut(Schema):
+    id: int
+    auditor_id: int
+    organisation_id: int
+    valid_until: date
+
+
 class UserOut(Schema):
     id: int
     email: str

@@ -30,6 +30,7 @@ from digipay.accounts.models import (
     AuditorGrant,
     Delegation,
     Organisation,
+    Province,
     User,
     UserSession,
 )
@@ -204,6 +205,8 @@ def register_organisation(
         raise ValidationFailed(
             _("Kode K/L satker harus 3 digit."), details={"field": "ministry_code"}
         )
+    if province_code is not None and not Province.objects.filter(code=province_code).exists():
+        raise ValidationFailed(_("Kode provinsi tidak dikenal."), details={"field": "province"})
     taken = _("Kode %(code)s sudah terdaftar.") % {"code": code}
     if Organisation.objects.filter(kind=kind, code=code).exists():
         raise ValidationFailed(taken, details={"field": "code"})
@@ -526,7 +529,8 @@ def grant_auditor_access(
     actor: User, *, auditor: User, organisation: Organisation, valid_until: date
 ) -> AuditorGrant:
     require(actor, "auditor.grant", organisation)
-    if auditor.role != Role.AUDITOR:
+    auditor = _lock_user(auditor)
+    if auditor.role != Role.AUDITOR or not auditor.is_active:
         raise ValidationFailed(_("Akses hanya dapat diberikan kepada auditor."))
     if valid_until < clock.today_jakarta():
         raise ValidationFailed(_("Masa berlaku akses sudah lewat."))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pengguna/baru/", views.user_create_view, name="user_create"),
     path("pengguna/<int:user_id>/", views.user_detail_view, name="user_detail"),
     path("satker/", views.satker_list_view, name="satker_list"),
+    path("satker/baru/", views.satker_create_view, name="satker_create"),
     path(
         "satker/<int:satker_id>/admin/",
         views.satker_admin_register_view,

@@ -24,9 +24,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from digipay.accounts import auth, forms, permissions, queries, services
 from digipay.accounts.middleware import LOGIN_AT
 from digipay.accounts.models import Delegation, Organisation, User
-from digipay.accounts.rules import Role
+from digipay.accounts.rules import OrgKind, Role
 from digipay.core import clock
-from digipay.core.errors import DomainError, NotFound
+from digipay.core.errors import DomainError, NotFound, PermissionDenied
 
 PENDING_USER = "digipay_pending_user"
 PENDING_AT = "digipay_pending_at"
@@ -357,6 +357,36 @@ def satker_list_view(request: HttpRequest) -> HttpResponse:
         "accounts/satker_list.html",
         {"page": page, "rows": rows, "q": q, "can_register": actor.role == Role.KPPN_ADMIN},
     )
+
+
+@login_required
+def satker_create_view(request: HttpRequest) -> HttpResponse:
+    """A KPPN admin registers a satker it pays (the satker's admin comes next)."""
+    actor = _actor(request)
+    if actor.role != Role.KPPN_ADMIN:
+        raise PermissionDenied(_("Hanya admin KPPN yang mendaftarkan satker di halaman ini."))
+    provinces = [(p.code, p.name) for p in queries.provinces()]
+    form = forms.SatkerForm(request.POST or None, provinces=provinces)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            satker = services.register_organisation(
+                actor,
+                kind=OrgKind.SATKER,
+                code=data["code"],
+                name=data["name"],
+                parent=actor.organisation,
+                province_code=data["province"],
+                regency=data["regency"],
+                ministry_code=data["ministry_code"],
+                address=data["address"],
+            )
+        except DomainError as exc:
+            forms.add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Satker %(code)s terdaftar.") % {"code": satker.code})
+            return redirect("accounts:satker_admin_register", satker_id=satker.pk)
+    return render(request, "accounts/satker_form.html", {"form": form})
 
 
 @never_cache
