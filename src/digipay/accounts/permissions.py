@@ -77,12 +77,3 @@ def require(actor: User | Any, action: str, obj: Tenanted | None = None) -> None
                 % {"step": conflict},
                 code="separation_of_duties",
             )
-
-
-def allowed(actor: User | Any, action: str, obj: Tenanted | None = None) -> bool:
-    """``require`` as a boolean, for showing or hiding buttons. Denials are still logged."""
-    try:
-        require(actor, action, obj)
-    except (AuthenticationFailed, NotFound, PermissionDenied):
-        return False
-    return True

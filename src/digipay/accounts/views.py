@@ -10,9 +10,10 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -206,8 +207,6 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             forms.add_domain_error(form, exc)
         else:
             actor.refresh_from_db()
-            from django.contrib.auth import update_session_auth_hash
-
             update_session_auth_hash(request, actor)
             messages.success(request, _("Kata sandi berhasil diganti."))
             return redirect("accounts:home")
@@ -226,7 +225,7 @@ def user_list_view(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     if q:
-        qs = qs.filter(full_name__icontains=q) | qs.filter(email__icontains=q)
+        qs = qs.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
     if role in Role.values:
         qs = qs.filter(role=role)
     template = "accounts/user_list.html#results" if request.htmx else "accounts/user_list.html"  # type: ignore[attr-defined]
@@ -341,7 +340,7 @@ def satker_list_view(request: HttpRequest) -> HttpResponse:
     satkers = queries.satkers_of(actor).order_by("code")
     q = request.GET.get("q", "").strip()
     if q:
-        satkers = satkers.filter(name__icontains=q) | satkers.filter(code__startswith=q)
+        satkers = satkers.filter(Q(name__icontains=q) | Q(code__startswith=q))
     page = _page(request, satkers)
     admins = {
         u.organisation_id: u

@@ -1,12 +1,10 @@
-"""Reading the audit log, and verifying its chains."""
+"""Verifying the audit log's chains (browsing it comes with the reports issue)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
-
-from django.db.models import QuerySet
 
 from digipay.audit import rules
 from digipay.audit.models import AuditEvent, ChainHead
@@ -18,20 +16,6 @@ class BrokenLink:
     seq: int
     event_id: int | None
     reason: str
-
-
-def events_for_object(object_type: str, object_id: str | int) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
-        "occurred_at", "id"
-    )
-
-
-def events_in_tenants(tenant_ids: Iterable[int] | None) -> QuerySet[AuditEvent]:
-    """Events of the given tenants (``None``: all)."""
-    qs = AuditEvent.objects.all()
-    if tenant_ids is not None:
-        qs = qs.filter(tenant_id__in=list(tenant_ids))
-    return qs.order_by("-id")
 
 
 def _payload(event: AuditEvent) -> dict[str, object]:

@@ -7,8 +7,10 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from digipay.core import context
+from digipay.core.errors import DomainError
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -45,10 +47,6 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.shortcuts import render
-
-        from digipay.core.errors import DomainError
-
         if not isinstance(exception, DomainError):
             return None
         return render(request, "error.html", {"error": exception}, status=exception.status)
