@@ -114,6 +114,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if not os.environ.get("DATABASE_URL"):
+        # The embedded default: make its folder so a fresh clone runs without a setup step.
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout let several processes (web, management commands) share one file.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
