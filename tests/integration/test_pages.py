@@ -224,3 +224,17 @@ def test_english_catalogue_is_complete() -> None:
     po = polib.pofile(str(project_settings.BASE_DIR / "locale/en/LC_MESSAGES/django.po"))
     assert po.untranslated_entries() == []
     assert po.fuzzy_entries() == []
+
+
+def test_pages_stay_indonesian_for_an_english_browser(db: None) -> None:
+    page = Client().get("/masuk/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Masuk ke Digipay" in page.content.decode()
+    assert page["Content-Language"] == "id"
+
+
+def test_api_messages_follow_accept_language(world: dict[str, Any], anonymous_api: Any) -> None:
+    default = anonymous_api.get("/api/v1/me")
+    assert default.json()["message"] == "Token tidak valid atau tidak ada."
+    english = anonymous_api.client.get("/api/v1/me", headers={"Accept-Language": "en"})
+    assert english.json()["message"] != default.json()["message"]
+    assert english["Content-Language"] == "en"
