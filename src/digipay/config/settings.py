@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "digipay.core",
     "digipay.audit",
     "digipay.accounts",
+    "digipay.ledger",
 ]
 
 MIDDLEWARE = [
