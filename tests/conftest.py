@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client
 from django_otp.oath import totp
 
+from digipay import demo as demo_set
 from digipay.accounts import demo, services
 from digipay.accounts.models import Organisation, User
 from digipay.accounts.rules import OrgKind
@@ -53,7 +54,7 @@ def world(db: None) -> dict[str, Any]:
     """The demo data set, loaded through the services: 2 Kanwil, 2 KPPN, 3 satker (A and C
     under KPPN 019 Jakarta, B under KPPN 030 Bandung), vendors, bank operators, an auditor
     granted Kanwil DKI Jakarta."""
-    demo.load()
+    demo_set.load()
     orgs = {o.code: o for o in Organisation.objects.all()}
     return {
         "satker_a": orgs["415256"],

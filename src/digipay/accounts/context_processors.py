@@ -24,4 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("accounts:satker_list"), _("Satker")))
     if role == Role.SATKER_ADMIN:
         items.append((reverse("accounts:delegation_list"), _("Delegasi")))
+    if role in rules.SATKER_STAFF_ROLES | {Role.SATKER_ADMIN}:
+        items.append((reverse("treasury:my_up"), _("UP")))
+    items.append((reverse("policy:rules"), _("Kebijakan")))
     return {"nav_items": items}

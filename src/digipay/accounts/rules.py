@@ -144,6 +144,25 @@ ACTIONS: Mapping[str, ActionPolicy] = {
     "delegation.revoke": ActionPolicy(frozenset({Role.SATKER_ADMIN})),
     "auditor.grant": ActionPolicy(frozenset({Role.DJPB_ADMIN})),
     "api_token.revoke": ActionPolicy(_ALL_ROLES),
+    "policy.view": ActionPolicy(_ALL_ROLES, read_only=True),
+    "policy.edit": ActionPolicy(frozenset({Role.DJPB_ADMIN})),
+    # Treasury: UP is recorded by the paying KPPN, the KKP share set by the Kanwil, cards
+    # managed inside the satker; the UP position is visible to the satker and its overseers.
+    "up.view": ActionPolicy(
+        frozenset({Role.DJPB_ADMIN, Role.KANWIL_ADMIN, Role.KPPN_ADMIN, Role.AUDITOR})
+        | SATKER_STAFF_ROLES
+        | {Role.SATKER_ADMIN},
+        read_only=True,
+    ),
+    "up.record": ActionPolicy(frozenset({Role.KPPN_ADMIN})),
+    "up.set_kkp_share": ActionPolicy(frozenset({Role.KANWIL_ADMIN})),
+    "card.view": ActionPolicy(
+        frozenset(
+            {Role.SATKER_ADMIN, Role.BENDAHARA, Role.PPK, Role.KPA, Role.AUDITOR, Role.KPPN_ADMIN}
+        ),
+        read_only=True,
+    ),
+    "card.manage": ActionPolicy(frozenset({Role.SATKER_ADMIN, Role.BENDAHARA})),
     "audit.view": ActionPolicy(
         frozenset({Role.DJPB_ADMIN, Role.KANWIL_ADMIN, Role.KPPN_ADMIN, Role.AUDITOR}),
         read_only=True,

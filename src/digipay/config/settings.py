@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "digipay.audit",
     "digipay.accounts",
     "digipay.ledger",
+    "digipay.policy",
+    "digipay.treasury",
+    "digipay.demo",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("digipay.accounts.urls")),
+    path("", include("digipay.treasury.urls")),
+    path("", include("digipay.policy.urls")),
 ]

@@ -164,3 +164,11 @@ def validate_ledger() -> list[Problem]:
 def total_of_all_postings() -> int:
     """Money is conserved: every entry balances, so all postings together sum to zero."""
     return int(Posting.objects.aggregate(total=Sum("amount"))["total"] or 0)
+
+
+def entries_for_source(source_type: str, source_id: str) -> QuerySet[Entry]:
+    return Entry.objects.filter(source_type=source_type, source_id=source_id)
+
+
+def postings_of_account(account: Account) -> QuerySet[Posting]:
+    return Posting.objects.filter(account=account).select_related("entry").order_by("-entry_id")

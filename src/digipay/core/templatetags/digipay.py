@@ -32,3 +32,14 @@ def tanggal(value: date | datetime | None) -> str:
             value = value.astimezone(JAKARTA)
         return formats.date_format(value, "d/m/Y H:i")
     return formats.date_format(value, "d/m/Y")
+
+
+@register.filter
+def neg(value: int) -> int:
+    """The amount with its sign flipped (credits are stored negative)."""
+    return -int(value)
+
+
+@register.filter
+def get_item(mapping: dict[object, object], key: object) -> object:
+    return mapping.get(key)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from digipay import demo as demo_set
 from digipay.accounts import demo
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     help = "Load the demo data set (idempotent) and print the demo logins."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = demo.load()
+        created = demo_set.load()
         self.stdout.write("Data demo dimuat." if created else "Data demo sudah ada.")
         self.stdout.write("")
         self.stdout.write(f"Kata sandi semua akun demo: {demo.DEMO_PASSWORD}")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TreasuryConfig(AppConfig):
+    name = "digipay.treasury"
+    label = "treasury"
+    verbose_name = "Perbendaharaan"

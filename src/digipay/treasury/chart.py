@@ -1,0 +1,153 @@
+"""The satker's chart of accounts in the ledger (decision: docs/adr/0008-chart-of-accounts.md).
+
+Satker-owned accounts (owner = the satker's organisation id):
+
+    UP_TUNAI              asset, debit, guarded   cash of UP in the treasurer's bank account
+    UP_KKP                asset, debit, guarded   unused UP KKP credit line of the satker
+    KKP_CARD:<card id>    asset, debit, guarded   unused limit of one card
+    KKP_CARD_LIMITS       memo, credit            counterpart of the card limits given
+    UP_FUND:TUNAI|KKP|TUP liability, credit       UP received from the state, to account for
+    EXPENSE:<akun>        expense, debit          spending by budget account (52xxxx/53xxxx)
+    TAX_PAYABLE:<tax>     liability, credit       PPN, PPH22, PPH23, PPH_FINAL withheld
+    VENDOR_PAYABLE:<id>   liability, credit       owed to a vendor organisation
+    CARD_BILL_PAYABLE:<bank code>  liability, credit  KKP bill owed to the issuing bank
+
+KPPN-owned accounts (owner = the paying KPPN's organisation id):
+
+    UP_RECEIVABLE:<satker id>  asset, debit   UP and TUP the satker holds on the state's behalf
+    UP_DISBURSED               equity, credit what left the state cash account as UP
+    GUP_DISBURSED              equity, credit replenishments (GUP) paid to satkers
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digipay.accounts.models import Organisation
+from digipay.ledger import services as ledger
+from digipay.ledger.models import Account, AccountKind
+from digipay.ledger.rules import Side
+
+TAXES = ("PPN", "PPH22", "PPH23", "PPH_FINAL")
+
+
+@dataclass(frozen=True, slots=True)
+class SatkerBook:
+    up_tunai: Account
+    up_kkp: Account
+    fund_tunai: Account
+    fund_kkp: Account
+    fund_tup: Account
+    card_limits: Account
+
+
+def satker_book(satker: Organisation) -> SatkerBook:
+    owner = int(satker.pk)
+
+    def acc(code: str, name: str, kind: str, side: str, guard: bool = False) -> Account:
+        return ledger.open_account(
+            owner_id=owner,
+            code=code,
+            name=name,
+            kind=kind,
+            normal_side=side,
+            must_not_go_negative=guard,
+        )
+
+    return SatkerBook(
+        up_tunai=acc(
+            "UP_TUNAI", "Kas UP Tunai (rekening Bendahara)", AccountKind.ASSET, Side.DEBIT, True
+        ),
+        up_kkp=acc("UP_KKP", "Sisa limit UP KKP satker", AccountKind.ASSET, Side.DEBIT, True),
+        fund_tunai=acc(
+            "UP_FUND:TUNAI", "UP Tunai diterima dari Kas Negara", AccountKind.LIABILITY, Side.CREDIT
+        ),
+        fund_kkp=acc(
+            "UP_FUND:KKP", "UP KKP diterima dari Kas Negara", AccountKind.LIABILITY, Side.CREDIT
+        ),
+        fund_tup=acc(
+            "UP_FUND:TUP", "TUP diterima dari Kas Negara", AccountKind.LIABILITY, Side.CREDIT
+        ),
+        card_limits=acc(
+            "KKP_CARD_LIMITS", "Limit kartu KKP yang diberikan", AccountKind.MEMO, Side.CREDIT
+        ),
+    )
+
+
+def card_line(satker: Organisation, card_id: int, last4: str) -> Account:
+    return ledger.open_account(
+        owner_id=int(satker.pk),
+        code=f"KKP_CARD:{card_id}",
+        name=f"Sisa limit kartu •••• {last4}",
+        kind=AccountKind.ASSET,
+        normal_side=Side.DEBIT,
+        must_not_go_negative=True,
+    )
+
+
+def expense(satker: Organisation, akun: str) -> Account:
+    return ledger.open_account(
+        owner_id=int(satker.pk),
+        code=f"EXPENSE:{akun}",
+        name=f"Belanja akun {akun}",
+        kind=AccountKind.EXPENSE,
+        normal_side=Side.DEBIT,
+    )
+
+
+def tax_payable(satker: Organisation, tax: str) -> Account:
+    if tax not in TAXES:
+        raise ValueError(f"unknown tax {tax}")
+    return ledger.open_account(
+        owner_id=int(satker.pk),
+        code=f"TAX_PAYABLE:{tax}",
+        name=f"Utang pajak {tax}",
+        kind=AccountKind.LIABILITY,
+        normal_side=Side.CREDIT,
+    )
+
+
+def vendor_payable(satker: Organisation, vendor_id: int) -> Account:
+    return ledger.open_account(
+        owner_id=int(satker.pk),
+        code=f"VENDOR_PAYABLE:{vendor_id}",
+        name=f"Utang kepada vendor {vendor_id}",
+        kind=AccountKind.LIABILITY,
+        normal_side=Side.CREDIT,
+    )
+
+
+def card_bill_payable(satker: Organisation, bank_code: str) -> Account:
+    return ledger.open_account(
+        owner_id=int(satker.pk),
+        code=f"CARD_BILL_PAYABLE:{bank_code}",
+        name=f"Tagihan KKP bank {bank_code}",
+        kind=AccountKind.LIABILITY,
+        normal_side=Side.CREDIT,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KppnBook:
+    receivable: Account
+    disbursed: Account
+
+
+def kppn_book(kppn: Organisation, satker: Organisation) -> KppnBook:
+    owner = int(kppn.pk)
+    return KppnBook(
+        receivable=ledger.open_account(
+            owner_id=owner,
+            code=f"UP_RECEIVABLE:{satker.pk}",
+            name=f"UP pada satker {satker.code}",
+            kind=AccountKind.ASSET,
+            normal_side=Side.DEBIT,
+        ),
+        disbursed=ledger.open_account(
+            owner_id=owner,
+            code="UP_DISBURSED",
+            name="UP disalurkan dari Kas Negara",
+            kind=AccountKind.EQUITY,
+            normal_side=Side.CREDIT,
+        ),
+    )
