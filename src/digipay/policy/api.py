@@ -24,7 +24,7 @@ def _out(rule: PolicyRule) -> dict[str, Any]:
     return {
         "id": rule.pk,
         "key": rule.key,
-        "label": rules.PolicyKey(rule.key).label,
+        "label": str(rules.PolicyKey(rule.key).label),
         "value": str(value),
         "unit": rule.unit,
         "valid_from": rule.valid_from,
