@@ -84,14 +84,17 @@ def test_kppn_records_up_through_the_page(world: dict[str, Any], login_client: A
     )
     assert ok.status_code == 302
     html = client.get(f"/up/{satker.pk}/").content.decode()
-    assert "Rp 60.000.000" in html and "Rp 40.000.000" in html
+    assert "Rp 60.000.000" in html
+    assert "Rp 40.000.000" in html
 
 
 def test_policy_page_lists_rules_and_only_djpb_edits(
     world: dict[str, Any], login_client: Any
 ) -> None:
     html = login_client("pemesan@415256.demo.digipay.id").get("/kebijakan/").content.decode()
-    assert "Rp 50.000.000" in html and "Rp 200.000.000" in html and "1/12" in html
+    assert "Rp 50.000.000" in html
+    assert "Rp 200.000.000" in html
+    assert "1/12" in html
     assert "Jadwalkan nilai baru" not in html
     admin = login_client("admin@djpb.demo.digipay.id")
     assert "Jadwalkan nilai baru" in admin.get("/kebijakan/").content.decode()
