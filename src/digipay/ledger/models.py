@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
-from digipay.ledger.rules import EntryKind, Side
+from digipay.ledger.rules import STATUS_LABELS, EntryKind, Side
 
 
 class AccountKind(models.TextChoices):
@@ -127,6 +127,10 @@ class Entry(models.Model):
         if resolution is None:
             return "pending"
         return "posted" if resolution.kind == EntryKind.POST_HOLD else "voided"
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
 
 
 class Posting(models.Model):

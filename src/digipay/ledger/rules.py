@@ -25,6 +25,13 @@ class EntryKind(models.TextChoices):
     CORRECT = "CORRECT", _("Koreksi")
 
 
+STATUS_LABELS = {
+    "pending": _("dicadangkan"),
+    "posted": _("tercatat"),
+    "voided": _("dibatalkan"),
+}
+
+
 class LedgerRuleError(ValueError):
     """A request the ledger refuses; ``code`` is stable for callers and tests."""
 
