@@ -19,7 +19,7 @@ from digipay.core.errors import NotFound
 from digipay.ledger import queries as ledger_queries
 from digipay.ledger.models import Entry
 from digipay.treasury import queries, services
-from digipay.treasury.models import KkpCard, UpAllocation
+from digipay.treasury.models import KkpCard, UpAllocation, UpKind, UpReturn
 from digipay.treasury.schemas import (
     AllocationOut,
     CardIn,
@@ -30,9 +30,12 @@ from digipay.treasury.schemas import (
     EntryDetailOut,
     EntryOut,
     KkpShareIn,
+    TupExtendIn,
     TupIn,
     UpIn,
     UpPositionOut,
+    UpReturnIn,
+    UpReturnOut,
 )
 
 router = Router(tags=["treasury"])
@@ -83,6 +86,18 @@ def record_up(request: HttpRequest, satker_id: int, payload: UpIn) -> Status[UpA
 def record_tup(request: HttpRequest, satker_id: int, payload: TupIn) -> Status[UpAllocation]:
     tup = services.record_tup(actor_of(request), satker=_satker(satker_id), **payload.dict())
     return Status(201, tup)
+
+
+@router.post("/tups/{tup_id}/extend", response=AllocationOut)
+def extend_tup(request: HttpRequest, tup_id: int, payload: TupExtendIn) -> UpAllocation:
+    tup = get_or_404(UpAllocation.objects.filter(kind=UpKind.TUP), tup_id)
+    return services.extend_tup(actor_of(request), tup, reason=payload.reason)
+
+
+@router.post("/satkers/{satker_id}/up-return", response={201: UpReturnOut})
+def return_up(request: HttpRequest, satker_id: int, payload: UpReturnIn) -> Status[UpReturn]:
+    returned = services.return_up(actor_of(request), satker=_satker(satker_id), **payload.dict())
+    return Status(201, returned)
 
 
 @router.post("/satkers/{satker_id}/kkp-share", response={204: None})

@@ -36,6 +36,16 @@ class TupForm(forms.Form):
     )
 
 
+class UpReturnForm(forms.Form):
+    fiscal_year = forms.IntegerField(label=_("Tahun anggaran"), min_value=2000, max_value=2100)
+    deposit_reference = forms.CharField(label=_("NTPN setoran sisa UP"), max_length=40)
+    returned_on = forms.DateField(label=_("Tanggal setor (dd/mm/yyyy)"), input_formats=DATE_FORMATS)
+
+
+class TupExtendForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan perpanjangan"), max_length=300)
+
+
 class KkpShareForm(forms.Form):
     share_percent = forms.IntegerField(label=_("Porsi UP KKP (%)"), min_value=0, max_value=100)
     reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea(attrs={"rows": 2}))

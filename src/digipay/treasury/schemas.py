@@ -57,6 +57,26 @@ class TupIn(Schema):
     reason: str
 
 
+class TupExtendIn(Schema):
+    reason: str
+
+
+class UpReturnIn(Schema):
+    fiscal_year: int
+    deposit_reference: str = Field(description="NTPN setoran sisa UP")
+    returned_on: date
+
+
+class UpReturnOut(Schema):
+    id: int
+    fiscal_year: int
+    tunai_idr: int
+    kkp_idr: int
+    deposit_reference: str
+    returned_on: date
+    ledger_entry_id: int
+
+
 class KkpShareIn(Schema):
     share_percent: int = Field(ge=0, le=100)
     reason: str

@@ -23,7 +23,7 @@ from digipay.ledger import queries as ledger_queries
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
 from digipay.treasury import forms, queries, services
-from digipay.treasury.models import CardStatus, KkpCard
+from digipay.treasury.models import CardStatus, KkpCard, UpAllocation, UpKind
 
 
 def _actor(request: HttpRequest) -> User:
@@ -148,6 +148,52 @@ def record_tup_view(request: HttpRequest, satker_id: int) -> HttpResponse:
             return redirect("treasury:up_position", satker_id=satker.pk)
     return _form_page(
         request, "treasury/form.html", {"form": form, "satker": satker, "title": _("Catat TUP")}
+    )
+
+
+@login_required
+def return_up_view(request: HttpRequest, satker_id: int) -> HttpResponse:
+    actor = _actor(request)
+    satker = _satker(satker_id)
+    permissions.require(actor, "up.record", satker)
+    form = forms.UpReturnForm(
+        request.POST or None, initial={"fiscal_year": clock.today_jakarta().year}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.return_up(actor, satker=satker, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Pengembalian sisa UP dicatat dan dibukukan."))
+            return redirect("treasury:up_position", satker_id=satker.pk)
+    return _form_page(
+        request,
+        "treasury/form.html",
+        {"form": form, "satker": satker, "title": _("Catat pengembalian sisa UP")},
+    )
+
+
+@login_required
+def extend_tup_view(request: HttpRequest, tup_id: int) -> HttpResponse:
+    actor = _actor(request)
+    tup = UpAllocation.objects.filter(pk=tup_id, kind=UpKind.TUP).select_related("satker").first()
+    if tup is None:
+        raise NotFound(_("Data tidak ditemukan."))
+    permissions.require(actor, "up.record", tup)
+    form = forms.TupExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.extend_tup(actor, tup, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Batas pertanggungjawaban TUP diperpanjang."))
+            return redirect("treasury:up_position", satker_id=tup.satker_id)
+    return _form_page(
+        request,
+        "treasury/form.html",
+        {"form": form, "satker": tup.satker, "title": _("Perpanjang TUP")},
     )
 
 

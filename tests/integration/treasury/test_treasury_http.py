@@ -174,3 +174,61 @@ def test_api_policy_rules(world: dict[str, Any], api_as: Any) -> None:
         {"key": "NEGO_MAX_ROUNDS", "value": "3", "valid_from": "2099-01-01", "legal_basis": "uji"},
     )
     assert created.status_code == 201
+
+
+def test_kppn_extends_tup_and_records_the_return_through_pages(
+    world: dict[str, Any], login_client: Any
+) -> None:
+    from datetime import date
+
+    from digipay.treasury import services
+    from digipay.treasury.models import UpAllocation, UpReturn
+
+    kppn_admin = User.objects.get(email="admin@kppn019.demo.digipay.id")
+    satker = world["satker_c"]
+    tup = services.record_tup(
+        kppn_admin,
+        satker=satker,
+        amount_idr=10_000_000,
+        sp2d_number="TUP-9",
+        sp2d_date=date(2026, 3, 1),
+        reason="Darurat",
+    )
+    client = login_client("admin@kppn019.demo.digipay.id")
+    assert "Perpanjang" in client.get(f"/up/{satker.pk}/").content.decode()
+    extended = client.post(f"/tup/{tup.pk}/perpanjang/", {"reason": "Belum selesai"})
+    assert extended.status_code == 302
+    tup.refresh_from_db()
+    assert tup.due_date == date(2026, 5, 1)
+    returned = client.post(
+        f"/up/{satker.pk}/pengembalian/",
+        {"fiscal_year": "2026", "deposit_reference": "NTPN-0001", "returned_on": "30/12/2026"},
+    )
+    assert returned.status_code == 302
+    row = UpReturn.objects.get(satker=satker)
+    assert (row.tunai_idr, row.kkp_idr) == (310_000_000, 200_000_000)
+    assert UpAllocation.objects.filter(satker=satker).count() == 2
+
+
+def test_api_tup_extension_and_return_need_the_paying_kppn(
+    world: dict[str, Any], api_as: Any
+) -> None:
+    satker = world["satker_a"].pk
+    other = api_as("admin@kppn030.demo.digipay.id")
+    response = other.post(
+        f"/api/v1/treasury/satkers/{satker}/up-return",
+        {"fiscal_year": 2026, "deposit_reference": "N", "returned_on": "2026-12-30"},
+    )
+    assert response.status_code == 404
+    own = api_as("admin@kppn019.demo.digipay.id")
+    ok = own.post(
+        f"/api/v1/treasury/satkers/{satker}/up-return",
+        {"fiscal_year": 2026, "deposit_reference": "N-1", "returned_on": "2026-12-30"},
+    )
+    assert ok.status_code == 201
+    assert ok.json()["tunai_idr"] == 300_000_000
+    again = own.post(
+        f"/api/v1/treasury/satkers/{satker}/up-return",
+        {"fiscal_year": 2026, "deposit_reference": "N-2", "returned_on": "2026-12-31"},
+    )
+    assert again.status_code == 409
