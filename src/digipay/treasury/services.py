@@ -48,7 +48,11 @@ def _audit(
 
 
 def _lock_satker(satker: Organisation) -> Organisation:
-    locked = Organisation.objects.select_for_update().select_related("parent").get(pk=satker.pk)
+    locked = (
+        Organisation.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=satker.pk)
+    )
     if locked.kind != OrgKind.SATKER or locked.parent is None:
         raise ValidationFailed(_("Organisasi ini bukan satker."))
     return locked
