@@ -759,7 +759,12 @@ def test_page_satker_list_shows_only_satkers_within_reach(
 
     def rows(**params: str) -> set[str]:
         text = all_pages(client, "/satker/", **params)
-        return {code for code in (SATKER_A, SATKER_B, SATKER_C) if f"<td>{code}</td>" in text}
+        # The code cell links to the satker's UP position: match the code as the cell's text.
+        return {
+            code
+            for code in (SATKER_A, SATKER_B, SATKER_C)
+            if re.search(rf"<td>(<a [^>]*>)?{code}(</a>)?</td>", text)
+        }
 
     assert rows() == visible
     for code in hidden:
