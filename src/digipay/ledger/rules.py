@@ -112,6 +112,8 @@ def scale_legs(legs: Sequence[Leg], amount: int) -> list[Leg]:
         raise LedgerRuleError(
             "needs_postings", str(_("Hold dengan lebih dari dua baris perlu rincian realisasi."))
         )
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise LedgerRuleError("not_integer", str(_("Nilai harus rupiah bulat (int).")))
     if amount <= 0:
         raise LedgerRuleError("zero_leg", str(_("Nilai realisasi harus positif.")))
     return [Leg(leg.account_id, amount if leg.amount > 0 else -amount) for leg in legs]

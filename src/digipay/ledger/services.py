@@ -76,15 +76,28 @@ def _retryable(exc: OperationalError) -> bool:
     return getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES
 
 
-def _run(key: str, digest: str, write: Callable[[], Entry]) -> Entry:
+def _run(
+    key: str,
+    digest: str,
+    account_ids: set[int],
+    write: Callable[[dict[int, AccountBalance]], Entry],
+) -> Entry:
+    """Lock the balance rows, then look the key up, then write.
+
+    The key is checked *after* the locks: a replay that arrives while the first call is still
+    uncommitted waits on the locks and then finds the first entry, instead of re-deciding
+    against the new balances (which would wrongly answer "insufficient funds" or "already
+    resolved").
+    """
     owns_transaction = not connection.in_atomic_block
     for attempt in range(MAX_ATTEMPTS):
         try:
             with transaction.atomic():
+                balances = _lock(account_ids)
                 existing = Entry.objects.filter(idempotency_key=key).first()
                 if existing is not None:
                     return _replay(existing, digest)
-                return write()
+                return write(balances)
         except IntegrityError:
             existing = Entry.objects.filter(idempotency_key=key).first()
             if existing is not None:
@@ -220,8 +233,7 @@ def _new_entry(
     )
     pending = kind == EntryKind.HOLD
 
-    def write() -> Entry:
-        balances = _lock({leg.account_id for leg in legs})
+    def write(balances: dict[int, AccountBalance]) -> Entry:
         if pending:
             _apply(balances, add_pending=legs)
         else:
@@ -239,7 +251,7 @@ def _new_entry(
             memo=memo,
         )
 
-    return _run(key, digest, write)
+    return _run(key, digest, {leg.account_id for leg in legs}, write)
 
 
 def post(
@@ -321,8 +333,7 @@ def _resolve(
             raise _from_rule(exc) from exc
     digest = rules.content_hash(kind, {"hold": held.pk, "legs": rules.legs_payload(posted)})
 
-    def write() -> Entry:
-        balances = _lock({leg.account_id for leg in held_legs})
+    def write(balances: dict[int, AccountBalance]) -> Entry:
         if Entry.objects.filter(resolves=held).exists():
             raise LedgerError(
                 _("Hold ini sudah direalisasikan atau dibatalkan."), code="already_resolved"
@@ -342,7 +353,7 @@ def _resolve(
             resolves=held,
         )
 
-    return _run(key, digest, write)
+    return _run(key, digest, {leg.account_id for leg in held_legs}, write)
 
 
 def post_hold(
@@ -397,8 +408,7 @@ def correct(
         },
     )
 
-    def write() -> Entry:
-        balances = _lock({leg.account_id for leg in legs})
+    def write(balances: dict[int, AccountBalance]) -> Entry:
         if Entry.objects.filter(corrects=original).exists():
             raise LedgerError(_("Entri ini sudah dikoreksi."), code="already_corrected")
         _apply(balances, add_posted=legs)
@@ -416,7 +426,7 @@ def correct(
             corrects=original,
         )
 
-    return _run(key, digest, write)
+    return _run(key, digest, {leg.account_id for leg in legs}, write)
 
 
 __all__ = [
