@@ -3,9 +3,11 @@ the KPPN and Kanwil, and KKP card management."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -104,8 +106,26 @@ def entry_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     )
 
 
-def _form_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    return render(request, template, context)
+def _service_form(
+    request: HttpRequest,
+    form: django_forms.Form,
+    *,
+    satker: Organisation,
+    title: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """The one shape of the KPPN/Kanwil forms: parse, call the service, show its refusal on the
+    form or go back to the UP position with a message."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("treasury:up_position", satker_id=satker.pk)
+    return render(request, "treasury/form.html", {"form": form, "satker": satker, "title": title})
 
 
 @login_required
@@ -113,22 +133,14 @@ def record_up_view(request: HttpRequest, satker_id: int) -> HttpResponse:
     actor = _actor(request)
     satker = _satker(satker_id)
     permissions.require(actor, "up.record", satker)
-    form = forms.UpForm(
-        request.POST or None,
-        initial={"fiscal_year": clock.today_jakarta().year, "funding_source": "RM"},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_up(actor, satker=satker, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("UP dicatat dan dibukukan."))
-            return redirect("treasury:up_position", satker_id=satker.pk)
-    return _form_page(
+    initial = {"fiscal_year": clock.today_jakarta().year, "funding_source": "RM"}
+    return _service_form(
         request,
-        "treasury/form.html",
-        {"form": form, "satker": satker, "title": _("Catat UP dari SP2D-UP")},
+        forms.UpForm(request.POST or None, initial=initial),
+        satker=satker,
+        title=_("Catat UP dari SP2D-UP"),
+        done=_("UP dicatat dan dibukukan."),
+        act=lambda data: services.record_up(actor, satker=satker, **data),
     )
 
 
@@ -137,17 +149,13 @@ def record_tup_view(request: HttpRequest, satker_id: int) -> HttpResponse:
     actor = _actor(request)
     satker = _satker(satker_id)
     permissions.require(actor, "up.record", satker)
-    form = forms.TupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_tup(actor, satker=satker, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("TUP dicatat dan dibukukan."))
-            return redirect("treasury:up_position", satker_id=satker.pk)
-    return _form_page(
-        request, "treasury/form.html", {"form": form, "satker": satker, "title": _("Catat TUP")}
+    return _service_form(
+        request,
+        forms.TupForm(request.POST or None),
+        satker=satker,
+        title=_("Catat TUP"),
+        done=_("TUP dicatat dan dibukukan."),
+        act=lambda data: services.record_tup(actor, satker=satker, **data),
     )
 
 
@@ -156,21 +164,14 @@ def return_up_view(request: HttpRequest, satker_id: int) -> HttpResponse:
     actor = _actor(request)
     satker = _satker(satker_id)
     permissions.require(actor, "up.record", satker)
-    form = forms.UpReturnForm(
-        request.POST or None, initial={"fiscal_year": clock.today_jakarta().year}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.return_up(actor, satker=satker, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Pengembalian sisa UP dicatat dan dibukukan."))
-            return redirect("treasury:up_position", satker_id=satker.pk)
-    return _form_page(
+    initial = {"fiscal_year": clock.today_jakarta().year}
+    return _service_form(
         request,
-        "treasury/form.html",
-        {"form": form, "satker": satker, "title": _("Catat pengembalian sisa UP")},
+        forms.UpReturnForm(request.POST or None, initial=initial),
+        satker=satker,
+        title=_("Catat pengembalian sisa UP"),
+        done=_("Pengembalian sisa UP dicatat dan dibukukan."),
+        act=lambda data: services.return_up(actor, satker=satker, **data),
     )
 
 
@@ -181,19 +182,13 @@ def extend_tup_view(request: HttpRequest, tup_id: int) -> HttpResponse:
     if tup is None:
         raise NotFound(_("Data tidak ditemukan."))
     permissions.require(actor, "up.record", tup)
-    form = forms.TupExtendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.extend_tup(actor, tup, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Batas pertanggungjawaban TUP diperpanjang."))
-            return redirect("treasury:up_position", satker_id=tup.satker_id)
-    return _form_page(
+    return _service_form(
         request,
-        "treasury/form.html",
-        {"form": form, "satker": tup.satker, "title": _("Perpanjang TUP")},
+        forms.TupExtendForm(request.POST or None),
+        satker=tup.satker,
+        title=_("Perpanjang TUP"),
+        done=_("Batas pertanggungjawaban TUP diperpanjang."),
+        act=lambda data: services.extend_tup(actor, tup, reason=data["reason"]),
     )
 
 
@@ -203,24 +198,18 @@ def kkp_share_view(request: HttpRequest, satker_id: int) -> HttpResponse:
     satker = _satker(satker_id)
     permissions.require(actor, "up.set_kkp_share", satker)
     current = queries.kkp_share(satker, clock.today_jakarta())
-    form = forms.KkpShareForm(request.POST or None, initial={"share_percent": int(current * 100)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_kkp_share(
-                actor,
-                satker=satker,
-                share=Fraction(form.cleaned_data["share_percent"], 100),
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("Porsi UP KKP diubah untuk UP berikutnya."))
-            return redirect("treasury:up_position", satker_id=satker.pk)
-    return _form_page(
+    return _service_form(
         request,
-        "treasury/form.html",
-        {"form": form, "satker": satker, "title": _("Ubah porsi UP KKP")},
+        forms.KkpShareForm(request.POST or None, initial={"share_percent": int(current * 100)}),
+        satker=satker,
+        title=_("Ubah porsi UP KKP"),
+        done=_("Porsi UP KKP diubah untuk UP berikutnya."),
+        act=lambda data: services.set_kkp_share(
+            actor,
+            satker=satker,
+            share=Fraction(data["share_percent"], 100),
+            reason=data["reason"],
+        ),
     )
 
 
