@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "digipay.ledger",
     "digipay.policy",
     "digipay.treasury",
+    "digipay.integrations",
     "digipay.demo",
 ]
 
