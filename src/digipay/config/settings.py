@@ -201,6 +201,9 @@ OTP_TOTP_ISSUER = "Digipay"
 OTP_TOTP_THROTTLE_FACTOR = 1
 API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
 
+# Bank profiles for the SNAP gateway and the notification inbox (JSON; see docs/banksim.md).
+DIGIPAY_BANKS_CONFIG = os.environ.get("DIGIPAY_BANKS_CONFIG", "")
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

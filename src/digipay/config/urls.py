@@ -6,6 +6,7 @@ from digipay.config.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("", include("digipay.integrations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("digipay.accounts.urls")),
     path("", include("digipay.treasury.urls")),

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from digipay.integrations import api
+
+app_name = "integrations"
+
+urlpatterns = [
+    path(
+        "snap/v1.0/banks/<str:bank_code>/notifications",
+        api.bank_notification_view,
+        name="bank_notification",
+    ),
+]
