@@ -1,7 +1,8 @@
 """The ``digipay`` command: Django's management commands under one name.
 
 ``digipay demo-data``, ``digipay audit verify``, ``digipay migrate``, ``digipay runserver`` ...
-Hyphenated names map to the commands' module names.
+Hyphenated names map to the commands' module names. ``digipay banksim`` starts the bank
+simulator (docs/banksim.md), which runs without Django.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ import sys
 
 
 def main() -> None:
+    argv = list(sys.argv)
+    if len(argv) > 1 and argv[1] == "banksim":
+        # The bank simulator is a separate program: it must not load Django or the domain.
+        from digipay.simulators.banksim.__main__ import main as banksim
+
+        sys.exit(banksim(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digipay.config.settings")
     from django.core.management import execute_from_command_line
 
-    argv = list(sys.argv)
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
     execute_from_command_line(argv)

@@ -11,9 +11,9 @@ from digipay.integrations import services
 
 @csrf_exempt  # machine-to-machine, authenticated by the bank's RSA signature instead
 @require_POST
-def bank_notification_view(request: HttpRequest, bank_code: str) -> HttpResponse:
+def bank_notification_view(request: HttpRequest) -> HttpResponse:
     answer = services.receive_notification(
-        bank_code=bank_code,
+        bank_code=request.headers.get("X-PARTNER-ID", ""),
         path=request.path,
         timestamp=request.headers.get("X-TIMESTAMP", ""),
         signature=request.headers.get("X-SIGNATURE", ""),

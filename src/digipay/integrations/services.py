@@ -55,6 +55,7 @@ def _answer(status: int, code: str, message: str) -> InboxAnswer:
 def receive_notification(
     *, bank_code: str, path: str, timestamp: str, signature: str, raw_body: str
 ) -> InboxAnswer:
+    """``bank_code`` comes from the X-PARTNER-ID header: the bank whose account moved."""
     profile = registry.profile(bank_code)
     if profile is None:
         return _answer(404, "4040000", "Unknown bank")
@@ -85,7 +86,7 @@ def receive_notification(
 
 def _apply(notification: BankNotification) -> None:
     body = json.loads(notification.raw_body)
-    kind = body.get("type")
+    kind = body.get("eventType")
     if kind not in ("CREDIT", "DEBIT"):
         raise ValueError(f"unsupported notification type {kind!r}")
     StatementLine.objects.get_or_create(

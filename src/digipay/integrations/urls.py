@@ -6,7 +6,7 @@ app_name = "integrations"
 
 urlpatterns = [
     path(
-        "snap/v1.0/banks/<str:bank_code>/notifications",
+        "snap/v1.0/notifications",
         api.bank_notification_view,
         name="bank_notification",
     ),

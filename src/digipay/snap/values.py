@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +31,12 @@ def within_window(text: str, now: datetime, window: timedelta = TIMESTAMP_WINDOW
         return abs(parse_timestamp(text) - now) <= window
     except ValueError:
         return False
+
+
+def new_external_id(at: datetime) -> str:
+    """A fresh numeric X-EXTERNAL-ID (28 digits: Jakarta time to the microsecond + 8 random),
+    unique per day for all practical purposes."""
+    return at.astimezone(WIB).strftime("%Y%m%d%H%M%S%f") + f"{secrets.randbelow(10**8):08d}"
 
 
 _AMOUNT = re.compile(r"^(\d{1,16})\.(\d{2})$")

@@ -22,7 +22,7 @@ from digipay.integrations.banks import registry
 from digipay.integrations.models import BankNotification, NotificationStatus, StatementLine
 from digipay.snap import signing, values
 
-PATH = "/snap/v1.0/banks/002/notifications"
+PATH = "/snap/v1.0/notifications"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def notification(
 ) -> dict[str, Any]:
     return {
         "notificationId": f"EV{n:06d}",
-        "type": kind,
+        "eventType": kind,
         "accountNo": account,
         "amount": {"value": values.format_amount(amount), "currency": "IDR"},
         "referenceNo": f"R{n}",
@@ -89,7 +89,10 @@ def send(
     if tamper:
         raw = raw.replace('"value":"', '"value":"9')
     return client.post(
-        PATH, raw, content_type="application/json", headers={"X-TIMESTAMP": ts, "X-SIGNATURE": sig}
+        PATH,
+        raw,
+        content_type="application/json",
+        headers={"X-TIMESTAMP": ts, "X-SIGNATURE": sig, "X-PARTNER-ID": "002"},
     )
 
 
@@ -129,7 +132,7 @@ def test_bad_notifications_are_refused_and_not_stored(
             PATH,
             signing.minify(notification(2)),
             content_type="application/json",
-            headers={"X-TIMESTAMP": values.format_timestamp(clock.now())},
+            headers={"X-TIMESTAMP": values.format_timestamp(clock.now()), "X-PARTNER-ID": "002"},
         )
     else:
         response = send(
@@ -145,7 +148,7 @@ def test_unknown_bank_and_missing_event_id(
     client = Client()
     assert (
         client.post(
-            "/snap/v1.0/banks/999/notifications", "{}", content_type="application/json"
+            PATH, "{}", content_type="application/json", headers={"X-PARTNER-ID": "999"}
         ).status_code
         == 404
     )
@@ -182,7 +185,7 @@ def test_1000_shuffled_notifications_with_duplicates_and_forgeries(
     expected: dict[str, int] = defaultdict(int)
     for body in clean:  # the in-order result
         amount = values.parse_amount(body["amount"]["value"])
-        expected[body["accountNo"]] += amount if body["type"] == "CREDIT" else -amount
+        expected[body["accountNo"]] += amount if body["eventType"] == "CREDIT" else -amount
     stream: list[tuple[dict[str, Any], bool]] = [(body, False) for body in clean]
     stream += [(rng.choice(clean), False) for _ in range(100)]  # 10% duplicates
     stream += [(rng.choice(clean), True) for _ in range(50)]  # 5% forged (tampered) copies

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -193,10 +193,11 @@ class SnapBankGateway:
             "originalExternalId": instruction.external_id,
             "serviceCode": service.value,
         }
+        # A status inquiry is a request of its own: it needs its own X-EXTERNAL-ID.
         status, data = self._call(
             Service.STATUS,
             body,
-            external_id=f"{instruction.external_id}9",
+            external_id=values.new_external_id(self.today()),
             reference=instruction.partner_reference_no,
         )
         code = str(data.get("responseCode", ""))
@@ -230,8 +231,15 @@ class SnapBankGateway:
             amount=instruction.amount_idr,
             urgent=instruction.urgent,
         )
-        for service in candidates:
-            outcome = self._transfer_on(instruction, service)
+        for index, service in enumerate(candidates):
+            # Retries on one service reuse the instruction's X-EXTERNAL-ID; another service is
+            # another request and gets a fresh one (the partner reference never changes).
+            on_route = (
+                instruction
+                if index == 0
+                else replace(instruction, external_id=values.new_external_id(self.today()))
+            )
+            outcome = self._transfer_on(on_route, service)
             if outcome is not None:
                 return outcome
         raise BankRejected("no transfer service accepts this amount", code="over_limit")
