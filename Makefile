@@ -8,7 +8,7 @@ export DJANGO_SETTINGS_MODULE := digipay.config.settings
 # process (DEBUG=0, no SECRET_KEY) refuses to start with it.
 export DIGIPAY_ALLOW_DEV_SECRET := 1
 
-.PHONY: run test lint typecheck contracts migrations-check pytest messages clean
+.PHONY: run test lint typecheck contracts migrations-check pytest messages clean banksim
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 dibutuhkan ($(PYTHON) tidak ditemukan)"; exit 1; }
@@ -22,11 +22,23 @@ $(STAMP): $(BIN)/python pyproject.toml
 messages: $(STAMP)
 	$(BIN)/python scripts/compile_messages.py
 
-## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first).
+DEMO_BANKS := src/digipay/demo/banks.json
+BANKSIM_DB := var/banksim.sqlite3
+
+## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first),
+## with the bank simulator at http://127.0.0.1:8100 notifying the app (stopped with the app).
 run: $(STAMP) messages
 	DEBUG=1 $(BIN)/digipay migrate --no-input -v 0
 	DEBUG=1 $(BIN)/digipay demo-data
-	DEBUG=1 $(BIN)/digipay runserver 127.0.0.1:8000
+	@mkdir -p var
+	@$(BIN)/digipay banksim --host 127.0.0.1 --port 8100 --database $(BANKSIM_DB) --log-level warning \
+	  --notify-url http://127.0.0.1:8000/snap/v1.0/notifications & echo $$! > var/banksim.pid; \
+	trap 'kill $$(cat var/banksim.pid) 2>/dev/null; rm -f var/banksim.pid' EXIT INT TERM; \
+	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay runserver 127.0.0.1:8000
+
+## make banksim: only the bank simulator (docs/banksim.md).
+banksim: $(STAMP)
+	$(BIN)/digipay banksim --host 127.0.0.1 --port 8100
 
 ## make test: every check the CI runs.
 test: lint typecheck contracts migrations-check pytest

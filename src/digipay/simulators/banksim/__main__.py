@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         "--database", help="SQLite file (or :memory:), overriding the config's database"
     )
     parser.add_argument("--reset", action="store_true", help="delete the database file first")
+    parser.add_argument(
+        "--notify-url", help="where to POST notifications, overriding the config's URL"
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
     parser.add_argument(
         "--keygen", metavar="PREFIX", help="write PREFIX_private.pem and PREFIX_public.pem, exit"
@@ -70,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.database:
         config = dataclasses.replace(config, database=args.database)
+    if args.notify_url:
+        config = dataclasses.replace(
+            config, notifications=dataclasses.replace(config.notifications, url=args.notify_url)
+        )
     if config.database != ":memory:":
         database = Path(config.database)
         if args.reset:
