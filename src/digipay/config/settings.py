@@ -247,6 +247,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "axes": {"level": "ERROR"},
+        "httpx": {"level": "WARNING"},  # request lines are noise; the exchanges are recorded
         "django.request": {"level": "ERROR"},
     },
 }
