@@ -52,13 +52,14 @@ def audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Record an accounts event in the chain of the object's tenant."""
+    """Record an event about a model instance in the chain of the object's tenant
+    (``object_type`` is ``<app label>.<model name>``, e.g. ``accounts.user``)."""
     record_event(
         tenant_id=obj.tenant_id,
         actor_id=actor.pk if actor else None,
         actor_role=actor.role if actor else SYSTEM_ROLE,
         action=action,
-        object_type=f"accounts.{type(obj).__name__.lower()}",
+        object_type=obj._meta.label_lower,
         object_id=obj.pk,
         before=before,
         after=after,

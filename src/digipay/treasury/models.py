@@ -104,6 +104,10 @@ class UpReturn(models.Model):
     def __str__(self) -> str:
         return f"return {self.satker_id}/{self.fiscal_year}"
 
+    @property
+    def tenant_id(self) -> int:
+        return int(self.satker_id)
+
 
 class CardStatus(models.TextChoices):
     ACTIVE = "ACTIVE", "Aktif"

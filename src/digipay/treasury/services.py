@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from digipay.accounts.models import Organisation, User
 from digipay.accounts.permissions import require
 from digipay.accounts.rules import OrgKind, Role
-from digipay.audit.services import record_event
+from digipay.accounts.services import audit
 from digipay.core import clock
 from digipay.core.errors import Conflict, ValidationFailed
 from digipay.ledger import queries as ledger_queries
@@ -30,21 +29,6 @@ from digipay.treasury.models import (
     UpKind,
     UpReturn,
 )
-
-
-def _audit(
-    actor: User, action: str, obj: Any, after: dict[str, Any], before: dict[str, Any] | None = None
-) -> None:
-    record_event(
-        tenant_id=obj.tenant_id,
-        actor_id=actor.pk,
-        actor_role=actor.role,
-        action=action,
-        object_type=f"treasury.{type(obj).__name__.lower()}",
-        object_id=obj.pk,
-        before=before,
-        after=after,
-    )
 
 
 def _lock_satker(satker: Organisation) -> Organisation:
@@ -133,11 +117,11 @@ def record_up(
     )
     allocation.ledger_entry_id = entry.pk
     allocation.save(update_fields=["ledger_entry_id"])
-    _audit(
+    audit(
         actor,
         "up.recorded",
         allocation,
-        {
+        after={
             "sp2d_number": allocation.sp2d_number,
             "amount_idr": amount_idr,
             "tunai_idr": tunai,
@@ -169,7 +153,7 @@ def set_kkp_share(
         reason=reason.strip(),
         set_by=actor,
     )
-    _audit(
+    audit(
         actor,
         "up.kkp_share_set",
         setting,
@@ -238,7 +222,9 @@ def record_tup(
     )
     tup.ledger_entry_id = entry.pk
     tup.save(update_fields=["ledger_entry_id"])
-    _audit(actor, "tup.recorded", tup, {"amount_idr": amount_idr, "due_date": str(tup.due_date)})
+    audit(
+        actor, "tup.recorded", tup, after={"amount_idr": amount_idr, "due_date": str(tup.due_date)}
+    )
     return tup
 
 
@@ -256,7 +242,7 @@ def extend_tup(actor: User, tup: UpAllocation, *, reason: str) -> UpAllocation:
     tup.extensions += 1
     tup.due_date = rules.tup_due_date(tup.sp2d_date, tup.extensions)
     tup.save(update_fields=["extensions", "due_date"])
-    _audit(
+    audit(
         actor,
         "tup.extended",
         tup,
@@ -325,13 +311,10 @@ def return_up(
         ledger_entry_id=entry.pk,
         recorded_by=actor,
     )
-    record_event(
-        tenant_id=satker.pk,
-        actor_id=actor.pk,
-        actor_role=actor.role,
-        action="up.returned",
-        object_type="treasury.upreturn",
-        object_id=returned.pk,
+    audit(
+        actor,
+        "up.returned",
+        returned,
         after={"tunai_idr": tunai, "kkp_idr": kkp, "deposit_reference": returned.deposit_reference},
     )
     return returned
@@ -409,11 +392,11 @@ def issue_kkp_card(
         source_id=str(card.pk),
         memo=f"Limit kartu •••• {card.last4}",
     )
-    _audit(
+    audit(
         actor,
         "card.issued",
         card,
-        {
+        after={
             "last4": card.last4,
             "bank_id": bank.pk,
             "cardholder_id": cardholder.pk,
@@ -451,7 +434,7 @@ def change_card_limit(actor: User, card: KkpCard, *, card_limit_idr: int) -> Kkp
     before = {"card_limit_idr": card.card_limit_idr}
     card.card_limit_idr = card_limit_idr
     card.save(update_fields=["card_limit_idr"])
-    _audit(
+    audit(
         actor, "card.limit_changed", card, before=before, after={"card_limit_idr": card_limit_idr}
     )
     return card
@@ -488,7 +471,7 @@ def set_card_status(actor: User, card: KkpCard, *, status: str, reason: str) -> 
     before = {"status": card.status}
     card.status = status
     card.save(update_fields=["status"])
-    _audit(
+    audit(
         actor,
         "card.status_changed",
         card,

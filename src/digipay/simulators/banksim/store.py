@@ -120,6 +120,62 @@ CREATE TABLE IF NOT EXISTS notifications (
     delivered_at REAL
 );
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (status, next_attempt_at, id);
+CREATE TABLE IF NOT EXISTS virtual_accounts (
+    bank_code TEXT NOT NULL,
+    virtual_account_no TEXT NOT NULL,
+    partner_service_id TEXT NOT NULL,
+    customer_no TEXT NOT NULL,
+    name TEXT NOT NULL,
+    owner_account_no TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    trx_type TEXT NOT NULL,
+    total_amount INTEGER,
+    trx_id TEXT NOT NULL,
+    expires_at REAL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (bank_code, virtual_account_no)
+);
+CREATE TABLE IF NOT EXISTS va_payments (
+    reference_no TEXT PRIMARY KEY,
+    bank_code TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    payment_request_id TEXT NOT NULL,
+    va_bank_code TEXT NOT NULL,
+    virtual_account_no TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    source_account_no TEXT NOT NULL,
+    trx_date_time TEXT NOT NULL,
+    paid_at REAL NOT NULL,
+    UNIQUE (bank_code, client_id, payment_request_id)
+);
+CREATE TABLE IF NOT EXISTS cards (
+    card_ref TEXT PRIMARY KEY,
+    bank_code TEXT NOT NULL,
+    last4 TEXT NOT NULL,
+    holder_name TEXT NOT NULL,
+    credit_limit INTEGER NOT NULL,
+    bill_bank_code TEXT NOT NULL,
+    bill_account_no TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS card_txns (
+    reference_no TEXT PRIMARY KEY,
+    card_ref TEXT NOT NULL,
+    bank_code TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    partner_reference_no TEXT NOT NULL,
+    status TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    captured_amount INTEGER NOT NULL DEFAULT 0,
+    merchant_bank_code TEXT NOT NULL,
+    merchant_account_no TEXT NOT NULL,
+    merchant_name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    authorized_at REAL NOT NULL,
+    captured_at REAL,
+    month TEXT NOT NULL DEFAULT '',
+    UNIQUE (bank_code, client_id, partner_reference_no)
+);
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -657,128 +713,144 @@ class Store:
     ) -> Transfer:
         """Debit, credit, settle between banks, record, and queue the credit notification — all
         in one transaction, or nothing."""
-        now = self.clock()
         with self._tx() as conn:
-            existing = conn.execute(
-                "SELECT reference_no FROM transfers "
-                "WHERE bank_code = ? AND client_id = ? AND day = ? AND partner_reference_no = ?",
-                (order.bank_code, order.client_id, order.day, order.partner_reference_no),
-            ).fetchone()
-            if existing is not None:
-                raise DuplicateReference(str(existing["reference_no"]))
-            source = self._account_in(conn, order.bank_code, order.source_account_no)
-            if source is None:
-                raise AccountNotFound("source")
-            if source.status != "ACTIVE":
-                raise AccountInactive("source", source.status)
-            target = self._account_in(
-                conn, order.beneficiary_bank_code, order.beneficiary_account_no
-            )
-            if target is None:
-                raise AccountNotFound("beneficiary")
-            if target.status != "ACTIVE":
-                raise AccountInactive("beneficiary", target.status)
-            if (source.bank_code, source.account_no) == (target.bank_code, target.account_no):
-                raise NotPermitted("source and beneficiary are the same account")
-            if force_insufficient or source.balance < order.amount:
-                raise InsufficientFunds("insufficient funds")
-            reference_no = self._reference(conn, order.bank_code)
-            description = order.remark or f"SNAP {order.service_code} {order.partner_reference_no}"
-            self._book(
+            return self._transfer_in(
                 conn,
-                source,
-                -order.amount,
-                reference_no=reference_no,
-                counterparty=(target.bank_code, target.account_no, target.name),
-                description=description,
-                now=now,
+                order,
+                force_insufficient=force_insufficient,
+                notify_url=notify_url,
+                notify_delay=notify_delay,
             )
-            seq, balance = self._book(
-                conn,
-                target,
-                order.amount,
-                reference_no=reference_no,
-                counterparty=(source.bank_code, source.account_no, source.name),
-                description=description,
-                now=now,
-            )
-            if source.bank_code != target.bank_code:
-                conn.execute(
-                    "INSERT INTO settlements "
-                    "(reference_no, from_bank, to_bank, amount, service_code, settled_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        reference_no,
-                        source.bank_code,
-                        target.bank_code,
-                        order.amount,
-                        order.service_code,
-                        now,
-                    ),
-                )
-            transfer = Transfer(
-                reference_no=reference_no,
-                bank_code=order.bank_code,
-                client_id=order.client_id,
-                service_code=order.service_code,
-                day=order.day,
-                partner_reference_no=order.partner_reference_no,
-                external_id=order.external_id,
-                source_account_no=source.account_no,
-                source_account_name=source.name,
-                beneficiary_bank_code=target.bank_code,
-                beneficiary_account_no=target.account_no,
-                beneficiary_account_name=order.beneficiary_account_name or target.name,
-                amount=order.amount,
-                currency=order.currency,
-                remark=order.remark,
-                transaction_date=order.transaction_date,
-                status="00",
-                executed_at=now,
-            )
+
+    def _transfer_in(
+        self,
+        conn: sqlite3.Connection,
+        order: TransferOrder,
+        *,
+        force_insufficient: bool,
+        notify_url: str | None,
+        notify_delay: float,
+    ) -> Transfer:
+        """The body of ``execute_transfer`` inside the caller's transaction."""
+        now = self.clock()
+        existing = conn.execute(
+            "SELECT reference_no FROM transfers "
+            "WHERE bank_code = ? AND client_id = ? AND day = ? AND partner_reference_no = ?",
+            (order.bank_code, order.client_id, order.day, order.partner_reference_no),
+        ).fetchone()
+        if existing is not None:
+            raise DuplicateReference(str(existing["reference_no"]))
+        source = self._account_in(conn, order.bank_code, order.source_account_no)
+        if source is None:
+            raise AccountNotFound("source")
+        if source.status != "ACTIVE":
+            raise AccountInactive("source", source.status)
+        target = self._account_in(conn, order.beneficiary_bank_code, order.beneficiary_account_no)
+        if target is None:
+            raise AccountNotFound("beneficiary")
+        if target.status != "ACTIVE":
+            raise AccountInactive("beneficiary", target.status)
+        if (source.bank_code, source.account_no) == (target.bank_code, target.account_no):
+            raise NotPermitted("source and beneficiary are the same account")
+        if force_insufficient or source.balance < order.amount:
+            raise InsufficientFunds("insufficient funds")
+        reference_no = self._reference(conn, order.bank_code)
+        description = order.remark or f"SNAP {order.service_code} {order.partner_reference_no}"
+        self._book(
+            conn,
+            source,
+            -order.amount,
+            reference_no=reference_no,
+            counterparty=(target.bank_code, target.account_no, target.name),
+            description=description,
+            now=now,
+        )
+        seq, balance = self._book(
+            conn,
+            target,
+            order.amount,
+            reference_no=reference_no,
+            counterparty=(source.bank_code, source.account_no, source.name),
+            description=description,
+            now=now,
+        )
+        if source.bank_code != target.bank_code:
             conn.execute(
-                "INSERT INTO transfers (reference_no, bank_code, client_id, service_code, day, "
-                "partner_reference_no, external_id, source_account_no, source_account_name, "
-                "beneficiary_bank_code, beneficiary_account_no, beneficiary_account_name, amount, "
-                "currency, remark, transaction_date, status, executed_at, request) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO settlements "
+                "(reference_no, from_bank, to_bank, amount, service_code, settled_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    transfer.reference_no,
-                    transfer.bank_code,
-                    transfer.client_id,
-                    transfer.service_code,
-                    transfer.day,
-                    transfer.partner_reference_no,
-                    transfer.external_id,
-                    transfer.source_account_no,
-                    transfer.source_account_name,
-                    transfer.beneficiary_bank_code,
-                    transfer.beneficiary_account_no,
-                    transfer.beneficiary_account_name,
-                    transfer.amount,
-                    transfer.currency,
-                    transfer.remark,
-                    transfer.transaction_date,
-                    transfer.status,
-                    transfer.executed_at,
-                    order.request,
+                    reference_no,
+                    source.bank_code,
+                    target.bank_code,
+                    order.amount,
+                    order.service_code,
+                    now,
                 ),
             )
-            if target.notify:
-                event = credit_event(
-                    event_id=f"CR{reference_no}",
-                    account=target,
-                    sequence_no=seq,
-                    amount=order.amount,
-                    balance_after=balance,
-                    reference_no=reference_no,
-                    source=(source.bank_code, source.account_no, source.name),
-                    service_code=order.service_code,
-                    partner_reference_no=order.partner_reference_no,
-                    remark=order.remark,
-                    booked_at=now,
-                )
-                self._enqueue(conn, event, target, notify_url, now + notify_delay, now)
+        transfer = Transfer(
+            reference_no=reference_no,
+            bank_code=order.bank_code,
+            client_id=order.client_id,
+            service_code=order.service_code,
+            day=order.day,
+            partner_reference_no=order.partner_reference_no,
+            external_id=order.external_id,
+            source_account_no=source.account_no,
+            source_account_name=source.name,
+            beneficiary_bank_code=target.bank_code,
+            beneficiary_account_no=target.account_no,
+            beneficiary_account_name=order.beneficiary_account_name or target.name,
+            amount=order.amount,
+            currency=order.currency,
+            remark=order.remark,
+            transaction_date=order.transaction_date,
+            status="00",
+            executed_at=now,
+        )
+        conn.execute(
+            "INSERT INTO transfers (reference_no, bank_code, client_id, service_code, day, "
+            "partner_reference_no, external_id, source_account_no, source_account_name, "
+            "beneficiary_bank_code, beneficiary_account_no, beneficiary_account_name, amount, "
+            "currency, remark, transaction_date, status, executed_at, request) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                transfer.reference_no,
+                transfer.bank_code,
+                transfer.client_id,
+                transfer.service_code,
+                transfer.day,
+                transfer.partner_reference_no,
+                transfer.external_id,
+                transfer.source_account_no,
+                transfer.source_account_name,
+                transfer.beneficiary_bank_code,
+                transfer.beneficiary_account_no,
+                transfer.beneficiary_account_name,
+                transfer.amount,
+                transfer.currency,
+                transfer.remark,
+                transfer.transaction_date,
+                transfer.status,
+                transfer.executed_at,
+                order.request,
+            ),
+        )
+        if target.notify:
+            event = credit_event(
+                event_id=f"CR{reference_no}",
+                account=target,
+                sequence_no=seq,
+                amount=order.amount,
+                balance_after=balance,
+                reference_no=reference_no,
+                source=(source.bank_code, source.account_no, source.name),
+                service_code=order.service_code,
+                partner_reference_no=order.partner_reference_no,
+                remark=order.remark,
+                booked_at=now,
+            )
+            self._enqueue(conn, event, target, notify_url, now + notify_delay, now)
         return transfer
 
     def external_credit(
