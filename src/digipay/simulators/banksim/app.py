@@ -32,7 +32,8 @@ from digipay.simulators.banksim.config import (
 )
 from digipay.simulators.banksim.faults import FaultError, FaultState
 from digipay.simulators.banksim.notify import Notifier
-from digipay.simulators.banksim.services import SERVICES, Call, Service, Simulator, SnapError
+from digipay.simulators.banksim.products import ALL_SERVICES
+from digipay.simulators.banksim.services import Call, Service, Simulator, SnapError
 from digipay.simulators.banksim.store import (
     AccountInactive,
     AccountNotFound,
@@ -62,6 +63,7 @@ class BankSim:
         self.clock = clock
         self.store = Store(config.database, clock=clock)
         self.store.seed(config.banks, config.accounts)
+        self.store.seed_cards(config.cards)
         self.faults = FaultState(
             config.faults, initial_outage_seconds=config.outage_seconds, clock=clock
         )
@@ -299,7 +301,7 @@ async def admin_overview(b: BankSim, request: Request) -> Response:
                 {"clientId": p.client_id, "partnerId": p.partner_id, "name": p.name}
                 for p in b.config.partners
             ],
-            "services": [{"code": s.code, "path": s.path, "name": s.name} for s in SERVICES],
+            "services": [{"code": s.code, "path": s.path, "name": s.name} for s in ALL_SERVICES],
             "notificationUrl": b.config.notifications.url,
             "signingKeyEphemeral": b.config.key_is_ephemeral,
             "database": b.config.database,
@@ -508,7 +510,7 @@ def _routes() -> list[BaseRoute]:
         Route("/admin/notifications/{id}/retry", _admin(retry_notification), methods=["POST"]),
         Route("/admin/public-key", _admin(public_key), methods=["GET"]),
     ]
-    for service in SERVICES:
+    for service in ALL_SERVICES:
         endpoint = _snap_endpoint(service)
         routes.append(Route("/{bank_code}" + service.path, endpoint, methods=["POST"]))
         routes.append(Route(service.path, endpoint, methods=["POST"]))

@@ -11,6 +11,7 @@ Amounts are integer rupiah or SNAP strings (``"1000000.00"``); floats are refuse
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,46 @@ class AccountConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CardConfig:
+    """A corporate card (KKP). Only a reference and the last 4 digits: never the card number."""
+
+    card_ref: str
+    bank_code: str  # the issuing bank
+    last4: str
+    holder_name: str
+    limit: int
+    bill_bank_code: str  # the cardholder's satker account, debited by the monthly bill
+    bill_account_no: str
+
+
+_DIGIT_RUN = re.compile(r"(?<!\d)(?<!\d[ -])\d(?:[ -]?\d){12,18}(?!\d)(?![ -]\d)")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def looks_like_pan(text: str) -> bool:
+    """True if ``text`` holds something that could be a card number: a run of 13-19 digits
+    (single spaces or dashes allowed between them, not part of a longer run) that passes the
+    Luhn check."""
+    return any(_luhn(re.sub(r"[ -]", "", m.group())) for m in _DIGIT_RUN.finditer(text))
+
+
+def card_ref_ok(text: str) -> bool:
+    """A card reference: 1-32 letters, digits, '-' or '_', not a card number in disguise."""
+    return (
+        re.fullmatch(r"[A-Za-z0-9_-]{1,32}", text) is not None
+        and len(re.sub(r"\D", "", text)) < 12
+        and not looks_like_pan(text)
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class NotificationConfig:
     url: str | None = None
     channel_id: str = "95221"
@@ -95,6 +136,7 @@ class BankSimConfig:
     faults: FaultSettings = field(default_factory=FaultSettings)
     outage_seconds: float = 0.0
     admin_token: str | None = field(default=None, repr=False)
+    cards: tuple[CardConfig, ...] = ()
 
     def bank(self, code: str) -> BankConfig | None:
         return next((b for b in self.banks if b.code == code), None)
@@ -295,6 +337,48 @@ def _accounts(raw: object, bank_codes: set[str]) -> tuple[AccountConfig, ...]:
     return tuple(accounts)
 
 
+def _cards(raw: object, accounts: tuple[AccountConfig, ...]) -> tuple[CardConfig, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("cards: expected a list")
+    known = {(a.bank_code, a.account_no) for a in accounts}
+    cards: list[CardConfig] = []
+    allowed = {"cardRef", "last4", "bank", "holderName", "limit", "billBank", "billAccountNo"}
+    required = {"cardRef", "last4", "bank", "limit", "billAccountNo"}
+    for i, item in enumerate(raw):
+        where = f"cards[{i}]"
+        data = _object(item, where, allowed, required)
+        for key, value in data.items():
+            if isinstance(value, str) and looks_like_pan(value):
+                raise ConfigError(f"{where}.{key}: looks like a card number; never configure one")
+        card_ref = _str(data, "cardRef", where)
+        if not card_ref_ok(card_ref):
+            raise ConfigError(f"{where}.cardRef: 1-32 of [A-Za-z0-9_-], fewer than 12 digits")
+        if any(c.card_ref == card_ref for c in cards):
+            raise ConfigError(f"{where}.cardRef: duplicate card {card_ref}")
+        last4 = _str(data, "last4", where)
+        if not re.fullmatch(r"\d{4}", last4):
+            raise ConfigError(f"{where}.last4: exactly 4 digits")
+        bank = _str(data, "bank", where)
+        bill_bank = _str(data, "billBank", where, bank)
+        bill_account = _str(data, "billAccountNo", where)
+        if (bill_bank, bill_account) not in known:
+            raise ConfigError(
+                f"{where}.billAccountNo: {bill_bank}:{bill_account} is not in accounts"
+            )
+        cards.append(
+            CardConfig(
+                card_ref=card_ref,
+                bank_code=bank,
+                last4=last4,
+                holder_name=_str(data, "holderName", where, card_ref),
+                limit=_amount(data, "limit", where, 0),
+                bill_bank_code=bill_bank,
+                bill_account_no=bill_account,
+            )
+        )
+    return tuple(cards)
+
+
 def _notifications(raw: object) -> NotificationConfig:
     where = "notifications"
     allowed = {
@@ -368,6 +452,7 @@ _TOP = {
     "notifications",
     "faults",
     "adminToken",
+    "cards",
 }
 
 
@@ -386,10 +471,16 @@ def config_from_dict(raw: Mapping[str, Any], base_dir: str | Path = ".") -> Bank
     private_key, ephemeral = _signing_key(data.get("signingKey", {}), base)
     faults, outage = _faults(data.get("faults", {}))
     limits = _limits(data.get("limits", {}))
+    accounts = _accounts(data.get("accounts", []), codes)
+    cards = _cards(data.get("cards", []), accounts)
+    for card in cards:
+        if card.bank_code not in codes:
+            raise ConfigError(f"cards: bank {card.bank_code} of {card.card_ref} is not in banks")
     return BankSimConfig(
         banks=banks,
         partners=_partners(data["partners"], base, codes),
-        accounts=_accounts(data.get("accounts", []), codes),
+        accounts=accounts,
+        cards=cards,
         private_key=private_key,
         database=database,
         default_bank=default_bank,

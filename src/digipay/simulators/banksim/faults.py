@@ -18,7 +18,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 TRANSFER_SERVICES = frozenset({"17", "18", "22", "23"})
-KNOWN_SERVICES = frozenset({"14", "15", "16", "17", "18", "22", "23", "36", "73"})
+KNOWN_SERVICES = frozenset(
+    {"14", "15", "16", "17", "18", "22", "23", "36", "73"}
+    | {"24", "25", "26", "27", "90", "91", "92", "93", "94"}
+)
 
 
 class FaultError(ValueError):

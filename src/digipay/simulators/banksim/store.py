@@ -4,7 +4,10 @@ Tables: accounts (integer rupiah balances, never negative), entries (one line pe
 raw material of statements), tokens, external_ids (per bank, partner and Jakarta day),
 transfers (unique partner reference per bank, partner and day), settlements (interbank
 movements between the simulated banks) and notifications (a transactional outbox: a credit
-and its notification are committed together, then delivered by ``notify.Notifier``).
+and its notification are committed together, then delivered by ``notify.Notifier``), and for
+the products of ``products.py``: virtual_accounts and va_payments (a VA payment is also a
+transfer row, service 25), cards (configured KKP cards: reference and last 4 digits only) and
+card_txns (authorizations, captures, voids).
 
 The store knows nothing of SNAP codes: it raises the ``Refused`` exceptions below and the
 service layer maps them to response codes.
@@ -19,11 +22,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from digipay.simulators.banksim.config import AccountConfig, BankConfig
+from digipay.simulators.banksim.config import AccountConfig, BankConfig, CardConfig
 from digipay.snap import signing, values
 
 SCHEMA = """
@@ -174,6 +177,7 @@ CREATE TABLE IF NOT EXISTS card_txns (
     authorized_at REAL NOT NULL,
     captured_at REAL,
     month TEXT NOT NULL DEFAULT '',
+    capture_service TEXT NOT NULL DEFAULT '',
     UNIQUE (bank_code, client_id, partner_reference_no)
 );
 CREATE TABLE IF NOT EXISTS counters (
@@ -220,6 +224,24 @@ class InsufficientFunds(Refused):
 
 class NotPermitted(Refused):
     pass
+
+
+class VaRefused(Refused):
+    """A virtual account cannot be created or paid: ``reason`` is exists, not found, paid,
+    expired or amount."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"virtual account: {reason}")
+        self.reason = reason
+
+
+class CardRefused(Refused):
+    """A card operation is refused: ``reason`` is card, limit, not found, amount or
+    ``state <STATUS>``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"card: {reason}")
+        self.reason = reason
 
 
 # --- rows --------------------------------------------------------------------------------------
@@ -339,6 +361,57 @@ class TransferOrder:
     remark: str
     transaction_date: str
     request: str
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualAccount:
+    bank_code: str
+    virtual_account_no: str
+    partner_service_id: str
+    customer_no: str
+    name: str
+    owner_account_no: str
+    client_id: str
+    trx_type: str  # C: closed (exactly totalAmount, once), O: open (any amount, any times)
+    total_amount: int | None
+    trx_id: str
+    expires_at: float | None
+    status: str  # ACTIVE, PAID
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    card_ref: str
+    bank_code: str
+    last4: str
+    holder_name: str
+    limit: int
+    used: int  # held by authorizations + captured (bills are not paid in the simulator)
+    bill_bank_code: str
+    bill_account_no: str
+
+    @property
+    def available(self) -> int:
+        return self.limit - self.used
+
+
+@dataclass(frozen=True, slots=True)
+class CardTxn:
+    reference_no: str
+    card_ref: str
+    bank_code: str
+    client_id: str
+    partner_reference_no: str
+    status: str  # AUTHORIZED, CAPTURED, VOIDED
+    amount: int
+    captured_amount: int
+    merchant_bank_code: str
+    merchant_account_no: str
+    merchant_name: str
+    description: str
+    authorized_at: float
+    captured_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,8 +680,11 @@ class Store:
             if account is None:
                 return None
             rows = self._conn.execute(
-                "SELECT e.*, t.partner_reference_no, t.service_code, t.external_id "
+                "SELECT e.*, COALESCE(t.partner_reference_no, c.partner_reference_no) "
+                "AS partner_reference_no, COALESCE(t.service_code, c.capture_service) "
+                "AS service_code, t.external_id "
                 "FROM entries e LEFT JOIN transfers t ON t.reference_no = e.reference_no "
+                "LEFT JOIN card_txns c ON c.reference_no = e.reference_no "
                 "WHERE e.bank_code = ? AND e.account_no = ? AND e.booked_at >= ? "
                 "AND e.booked_at < ? ORDER BY e.seq LIMIT ?",
                 (bank_code, account_no, start, end, limit + 1),
@@ -1047,6 +1123,374 @@ class Store:
                 ).fetchall()
         return [_notification(r) for r in rows]
 
+    # --- virtual accounts (services 24-27) ---------------------------------------------------
+
+    def create_virtual_account(self, va: VirtualAccount) -> VirtualAccount:
+        """Register a VA on its owner's account (which must exist and be active at that bank)."""
+        with self._tx() as conn:
+            owner = self._account_in(conn, va.bank_code, va.owner_account_no)
+            if owner is None:
+                raise AccountNotFound("owner")
+            if owner.status != "ACTIVE":
+                raise AccountInactive("owner", owner.status)
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO virtual_accounts (bank_code, virtual_account_no, "
+                "partner_service_id, customer_no, name, owner_account_no, client_id, trx_type, "
+                "total_amount, trx_id, expires_at, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    va.bank_code,
+                    va.virtual_account_no,
+                    va.partner_service_id,
+                    va.customer_no,
+                    va.name,
+                    va.owner_account_no,
+                    va.client_id,
+                    va.trx_type,
+                    va.total_amount,
+                    va.trx_id,
+                    va.expires_at,
+                    va.status,
+                    va.created_at,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise VaRefused("exists")
+        return va
+
+    def virtual_account(self, bank_code: str, virtual_account_no: str) -> VirtualAccount | None:
+        with self._lock:
+            return self._va_in(self._conn, bank_code, virtual_account_no)
+
+    def _va_in(
+        self, conn: sqlite3.Connection, bank_code: str, virtual_account_no: str
+    ) -> VirtualAccount | None:
+        row = conn.execute(
+            "SELECT * FROM virtual_accounts WHERE bank_code = ? AND virtual_account_no = ?",
+            (bank_code, virtual_account_no),
+        ).fetchone()
+        return None if row is None else _va(row)
+
+    def pay_virtual_account(
+        self,
+        order: TransferOrder,
+        *,
+        payment_request_id: str,
+        virtual_account_no: str,
+        trx_date_time: str,
+        force_insufficient: bool,
+        notify_url: str | None,
+        notify_delay: float,
+    ) -> tuple[Transfer, VirtualAccount]:
+        """Pay a VA of ``order.beneficiary_bank_code``: debit the payer (at ``order.bank_code``),
+        credit the VA owner's account, settle between banks, mark a closed VA paid — one
+        transaction. ``order.beneficiary_account_no`` is ignored (the owner's account is used)."""
+        now = self.clock()
+        with self._tx() as conn:
+            existing = conn.execute(
+                "SELECT reference_no FROM va_payments "
+                "WHERE bank_code = ? AND client_id = ? AND payment_request_id = ?",
+                (order.bank_code, order.client_id, payment_request_id),
+            ).fetchone()
+            if existing is not None:
+                raise DuplicateReference(str(existing["reference_no"]))
+            va = self._va_in(conn, order.beneficiary_bank_code, virtual_account_no)
+            if va is None:
+                raise VaRefused("not found")
+            if va.status == "PAID":
+                raise VaRefused("paid")
+            if va.expires_at is not None and now >= va.expires_at:
+                raise VaRefused("expired")
+            if (
+                va.total_amount is not None
+                and va.trx_type == "C"
+                and va.total_amount != order.amount
+            ):
+                raise VaRefused("amount")
+            owner_order = replace(
+                order, beneficiary_account_no=va.owner_account_no, beneficiary_account_name=va.name
+            )
+            done = self._transfer_in(
+                conn,
+                owner_order,
+                force_insufficient=force_insufficient,
+                notify_url=notify_url,
+                notify_delay=notify_delay,
+            )
+            conn.execute(
+                "INSERT INTO va_payments (reference_no, bank_code, client_id, payment_request_id, "
+                "va_bank_code, virtual_account_no, amount, source_account_no, trx_date_time, "
+                "paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    done.reference_no,
+                    order.bank_code,
+                    order.client_id,
+                    payment_request_id,
+                    va.bank_code,
+                    va.virtual_account_no,
+                    order.amount,
+                    done.source_account_no,
+                    trx_date_time,
+                    now,
+                ),
+            )
+            if va.trx_type == "C":
+                conn.execute(
+                    "UPDATE virtual_accounts SET status = 'PAID' "
+                    "WHERE bank_code = ? AND virtual_account_no = ?",
+                    (va.bank_code, va.virtual_account_no),
+                )
+        return done, va
+
+    def va_payment(
+        self, bank_code: str, client_id: str, virtual_account_no: str, payment_request_id: str
+    ) -> dict[str, Any] | None:
+        """A VA payment this partner made through this bank (by paymentRequestId, else the
+        latest for that VA number)."""
+        sql = (
+            "SELECT p.*, t.transaction_date FROM va_payments p "
+            "JOIN transfers t ON t.reference_no = p.reference_no "
+            "WHERE p.bank_code = ? AND p.client_id = ? AND p.virtual_account_no = ?"
+        )
+        args: list[object] = [bank_code, client_id, virtual_account_no]
+        if payment_request_id:
+            sql += " AND p.payment_request_id = ?"
+            args.append(payment_request_id)
+        with self._lock:
+            row = self._conn.execute(sql + " ORDER BY p.paid_at DESC LIMIT 1", args).fetchone()
+        return None if row is None else dict(row)
+
+    # --- corporate cards (KKP, services 90-94) -----------------------------------------------
+
+    def seed_cards(self, cards: Iterable[CardConfig]) -> None:
+        """Add the configured cards; an existing card gets the configured limit and bill
+        account (its transactions are kept)."""
+        with self._tx() as conn:
+            for c in cards:
+                conn.execute(
+                    "INSERT INTO cards (card_ref, bank_code, last4, holder_name, credit_limit, "
+                    "bill_bank_code, bill_account_no) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (card_ref) DO UPDATE SET credit_limit = excluded.credit_limit, "
+                    "bill_bank_code = excluded.bill_bank_code, "
+                    "bill_account_no = excluded.bill_account_no",
+                    (
+                        c.card_ref,
+                        c.bank_code,
+                        c.last4,
+                        c.holder_name,
+                        c.limit,
+                        c.bill_bank_code,
+                        c.bill_account_no,
+                    ),
+                )
+
+    def card(self, card_ref: str) -> Card | None:
+        with self._lock:
+            return self._card_in(self._conn, card_ref)
+
+    def _card_in(self, conn: sqlite3.Connection, card_ref: str) -> Card | None:
+        row = conn.execute("SELECT * FROM cards WHERE card_ref = ?", (card_ref,)).fetchone()
+        if row is None:
+            return None
+        used = conn.execute(
+            "SELECT COALESCE(SUM(CASE status WHEN 'AUTHORIZED' THEN amount "
+            "WHEN 'CAPTURED' THEN captured_amount ELSE 0 END), 0) AS used "
+            "FROM card_txns WHERE card_ref = ?",
+            (card_ref,),
+        ).fetchone()
+        return Card(
+            card_ref=row["card_ref"],
+            bank_code=row["bank_code"],
+            last4=row["last4"],
+            holder_name=row["holder_name"],
+            limit=int(row["credit_limit"]),
+            used=int(used["used"]),
+            bill_bank_code=row["bill_bank_code"],
+            bill_account_no=row["bill_account_no"],
+        )
+
+    def card_txn(self, bank_code: str, client_id: str, reference_no: str) -> CardTxn | None:
+        with self._lock:
+            return self._card_txn_in(self._conn, bank_code, client_id, reference_no)
+
+    def _card_txn_in(
+        self, conn: sqlite3.Connection, bank_code: str, client_id: str, reference_no: str
+    ) -> CardTxn | None:
+        row = conn.execute(
+            "SELECT * FROM card_txns WHERE bank_code = ? AND client_id = ? "
+            "AND (reference_no = ? OR partner_reference_no = ?)",
+            (bank_code, client_id, reference_no, reference_no),
+        ).fetchone()
+        return None if row is None else _card_txn(row)
+
+    def card_authorize(
+        self,
+        *,
+        bank_code: str,
+        client_id: str,
+        card_ref: str,
+        partner_reference_no: str,
+        amount: int,
+        merchant: tuple[str, str],
+        description: str,
+        capture: bool,
+        notify_url: str | None,
+        notify_delay: float,
+    ) -> CardTxn:
+        """Hold ``amount`` on the card's limit (and with ``capture``, pay the merchant at once)."""
+        now = self.clock()
+        with self._tx() as conn:
+            existing = conn.execute(
+                "SELECT reference_no FROM card_txns "
+                "WHERE bank_code = ? AND client_id = ? AND partner_reference_no = ?",
+                (bank_code, client_id, partner_reference_no),
+            ).fetchone()
+            if existing is not None:
+                raise DuplicateReference(str(existing["reference_no"]))
+            card = self._card_in(conn, card_ref)
+            if card is None or card.bank_code != bank_code:
+                raise CardRefused("card")
+            target = self._account_in(conn, *merchant)
+            if target is None:
+                raise AccountNotFound("merchant")
+            if target.status != "ACTIVE":
+                raise AccountInactive("merchant", target.status)
+            if amount > card.available:
+                raise CardRefused("limit")
+            reference_no = self._reference(conn, bank_code)
+            conn.execute(
+                "INSERT INTO card_txns (reference_no, card_ref, bank_code, client_id, "
+                "partner_reference_no, status, amount, merchant_bank_code, merchant_account_no, "
+                "merchant_name, description, authorized_at) "
+                "VALUES (?, ?, ?, ?, ?, 'AUTHORIZED', ?, ?, ?, ?, ?, ?)",
+                (
+                    reference_no,
+                    card_ref,
+                    bank_code,
+                    client_id,
+                    partner_reference_no,
+                    amount,
+                    target.bank_code,
+                    target.account_no,
+                    target.name,
+                    description,
+                    now,
+                ),
+            )
+            txn = self._card_txn_in(conn, bank_code, client_id, reference_no)
+            assert txn is not None
+            if capture:
+                return self._capture_in(conn, txn, amount, "92", notify_url, notify_delay)
+            return txn
+
+    def card_capture(
+        self,
+        bank_code: str,
+        client_id: str,
+        reference_no: str,
+        amount: int | None,
+        *,
+        notify_url: str | None,
+        notify_delay: float,
+    ) -> CardTxn:
+        with self._tx() as conn:
+            txn = self._card_txn_in(conn, bank_code, client_id, reference_no)
+            if txn is None:
+                raise CardRefused("not found")
+            if txn.status != "AUTHORIZED":
+                raise CardRefused(f"state {txn.status}")
+            if amount is not None and amount > txn.amount:
+                raise CardRefused("amount")
+            return self._capture_in(
+                conn, txn, txn.amount if amount is None else amount, "91", notify_url, notify_delay
+            )
+
+    def _capture_in(
+        self,
+        conn: sqlite3.Connection,
+        txn: CardTxn,
+        amount: int,
+        service_code: str,
+        notify_url: str | None,
+        notify_delay: float,
+    ) -> CardTxn:
+        """The issuing bank pays the merchant now (settling between banks if needed); the
+        cardholder pays the bank later, through the monthly bill."""
+        now = self.clock()
+        card = self._card_in(conn, txn.card_ref)
+        target = self._account_in(conn, txn.merchant_bank_code, txn.merchant_account_no)
+        assert card is not None
+        if target is None:
+            raise AccountNotFound("merchant")
+        if target.status != "ACTIVE":
+            raise AccountInactive("merchant", target.status)
+        source = (card.bank_code, "KKP", f"KKP *{card.last4} {card.holder_name}"[:100])
+        remark = txn.description or f"KKP {txn.partner_reference_no}"
+        seq, balance = self._book(
+            conn,
+            target,
+            amount,
+            reference_no=txn.reference_no,
+            counterparty=source,
+            description=remark,
+            now=now,
+        )
+        if card.bank_code != target.bank_code:
+            conn.execute(
+                "INSERT INTO settlements "
+                "(reference_no, from_bank, to_bank, amount, service_code, settled_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (txn.reference_no, card.bank_code, target.bank_code, amount, service_code, now),
+            )
+        conn.execute(
+            "UPDATE card_txns SET status = 'CAPTURED', captured_amount = ?, captured_at = ?, "
+            "month = ?, capture_service = ? WHERE reference_no = ?",
+            (amount, now, jakarta_day(now)[:6], service_code, txn.reference_no),
+        )
+        if target.notify:
+            event = credit_event(
+                event_id=f"CR{txn.reference_no}",
+                account=target,
+                sequence_no=seq,
+                amount=amount,
+                balance_after=balance,
+                reference_no=txn.reference_no,
+                source=source,
+                service_code=service_code,
+                partner_reference_no=txn.partner_reference_no,
+                remark=remark,
+                booked_at=now,
+            )
+            self._enqueue(conn, event, target, notify_url, now + notify_delay, now)
+        done = self._card_txn_in(conn, txn.bank_code, txn.client_id, txn.reference_no)
+        assert done is not None
+        return done
+
+    def card_void(self, bank_code: str, client_id: str, reference_no: str) -> CardTxn:
+        with self._tx() as conn:
+            txn = self._card_txn_in(conn, bank_code, client_id, reference_no)
+            if txn is None:
+                raise CardRefused("not found")
+            if txn.status != "AUTHORIZED":
+                raise CardRefused(f"state {txn.status}")
+            conn.execute(
+                "UPDATE card_txns SET status = 'VOIDED' WHERE reference_no = ?",
+                (txn.reference_no,),
+            )
+            done = self._card_txn_in(conn, bank_code, client_id, txn.reference_no)
+            assert done is not None
+            return done
+
+    def card_charges(self, card_ref: str, month: str) -> list[CardTxn]:
+        """The captured charges of a card in a Jakarta month (``YYYYMM``), oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM card_txns WHERE card_ref = ? AND status = 'CAPTURED' "
+                "AND month = ? ORDER BY captured_at, reference_no",
+                (card_ref, month),
+            ).fetchall()
+        return [_card_txn(r) for r in rows]
+
 
 def credit_event(
     *,
@@ -1135,4 +1579,44 @@ def _notification(row: sqlite3.Row) -> Notification:
         last_error=row["last_error"],
         created_at=float(row["created_at"]),
         delivered_at=None if row["delivered_at"] is None else float(row["delivered_at"]),
+    )
+
+
+def _va(row: sqlite3.Row) -> VirtualAccount:
+    total = row["total_amount"]
+    expires = row["expires_at"]
+    return VirtualAccount(
+        bank_code=row["bank_code"],
+        virtual_account_no=row["virtual_account_no"],
+        partner_service_id=row["partner_service_id"],
+        customer_no=row["customer_no"],
+        name=row["name"],
+        owner_account_no=row["owner_account_no"],
+        client_id=row["client_id"],
+        trx_type=row["trx_type"],
+        total_amount=None if total is None else int(total),
+        trx_id=row["trx_id"],
+        expires_at=None if expires is None else float(expires),
+        status=row["status"],
+        created_at=float(row["created_at"]),
+    )
+
+
+def _card_txn(row: sqlite3.Row) -> CardTxn:
+    captured = row["captured_at"]
+    return CardTxn(
+        reference_no=row["reference_no"],
+        card_ref=row["card_ref"],
+        bank_code=row["bank_code"],
+        client_id=row["client_id"],
+        partner_reference_no=row["partner_reference_no"],
+        status=row["status"],
+        amount=int(row["amount"]),
+        captured_amount=int(row["captured_amount"]),
+        merchant_bank_code=row["merchant_bank_code"],
+        merchant_account_no=row["merchant_account_no"],
+        merchant_name=row["merchant_name"],
+        description=row["description"],
+        authorized_at=float(row["authorized_at"]),
+        captured_at=None if captured is None else float(captured),
     )
