@@ -49,6 +49,7 @@ class World:
     def gateway(
         self,
         *,
+        bank: str = BRI,
         secret: str = SECRET,
         timeout: float = 5.0,
         now: Callable[[], datetime] = clock.now,
@@ -56,8 +57,8 @@ class World:
         recorder: Callable[[Exchange], None] = lambda _e: None,
     ) -> SnapBankGateway:
         profile = BankProfile(
-            bank_code=BRI,
-            base_url=f"{self.base_url}/{BRI}",
+            bank_code=bank,
+            base_url=f"{self.base_url}/{bank}",
             partner_id=CLIENT_ID,
             client_id=CLIENT_ID,
             client_secret=secret,
@@ -240,3 +241,96 @@ def test_credit_notifications_reach_digipays_inbox(
     services.process_pending()
     line = StatementLine.objects.get(bank_code=BNI, account_no=VENDOR_BNI)
     assert (line.direction, line.amount_idr) == ("C", 2_500_000)
+
+
+def test_virtual_account_create_pay_and_replay(world: World) -> None:
+    from .conftest import VENDOR_BNI as OWNER
+
+    bni = world.gateway(bank=BNI)  # the VA is created at the owner's bank
+    va = bni.create_va(
+        partner_service_id="88001",
+        customer_no="0000017",
+        name="TAGIHAN 17",
+        owner_account_no=OWNER,
+        trx_id="INV-17",
+        total_amount_idr=1_250_000,
+    )
+    assert va.total_amount_idr == 1_250_000
+    bri = world.gateway()
+    paid = bri.pay_va(
+        partner_service_id="88001",
+        customer_no="0000017",
+        va_bank_code=BNI,
+        source_account_no=SATKER_BRI,
+        amount_idr=1_250_000,
+        payment_request_id="PAY-VA-17",
+    )
+    again = bri.pay_va(
+        partner_service_id="88001",
+        customer_no="0000017",
+        va_bank_code=BNI,
+        source_account_no=SATKER_BRI,
+        amount_idr=1_250_000,
+        payment_request_id="PAY-VA-17",
+    )
+    assert again.reference_no == paid.reference_no
+    assert world.balance(BNI, OWNER) == 1_250_000
+    with pytest.raises(BankRejected):
+        bri.pay_va(
+            partner_service_id="88001",
+            customer_no="0000017",
+            va_bank_code=BNI,
+            source_account_no=SATKER_BRI,
+            amount_idr=1_000_000,
+            payment_request_id="PAY-VA-18",
+        )
+
+
+def test_card_charge_pays_the_vendor_and_appears_on_the_bill(
+    pems: tuple[str, str, str, str],
+) -> None:
+    config = base_config(_keys(pems))
+    config["cards"] = [
+        {
+            "cardRef": "KKP-UJI-01",
+            "last4": "7788",
+            "bank": BRI,
+            "limit": "10000000.00",
+            "billAccountNo": SATKER_BRI,
+        }
+    ]
+    for world in _serve(pems, config):
+        gateway = world.gateway()
+        charge = gateway.card_charge(
+            card_ref="KKP-UJI-01",
+            amount_idr=2_000_000,
+            merchant_account_no=VENDOR_BNI,
+            merchant_bank_code=BNI,
+            partner_reference_no="KKP-PAY-1",
+        )
+        assert charge.available_limit_idr == 8_000_000
+        assert world.balance(BNI, VENDOR_BNI) == 2_000_000
+        with pytest.raises(BankRejected):
+            gateway.card_charge(
+                card_ref="KKP-UJI-01",
+                amount_idr=9_000_000,
+                merchant_account_no=VENDOR_BNI,
+                merchant_bank_code=BNI,
+                partner_reference_no="KKP-PAY-2",
+            )
+        bill = gateway.card_bill(
+            card_ref="KKP-UJI-01",
+            billing_month=clock.now().astimezone(values.WIB).strftime("%Y-%m"),
+        )
+        assert bill.total_idr == 2_000_000
+        assert bill.charges == ((charge.reference_no, 2_000_000),)
+
+
+def test_statement_lists_the_days_movements(world: World) -> None:
+    gateway = world.gateway()
+    start = clock.now() - timedelta(minutes=1)
+    gateway.transfer(instruction(123_000))
+    lines = gateway.statement(
+        account_no=SATKER_BRI, from_time=start, to_time=clock.now() + timedelta(seconds=1)
+    )
+    assert [(line.direction, line.amount_idr) for line in lines] == [("D", 123_000)]

@@ -116,7 +116,7 @@ class CircuitBreaker:
             self.opened_at = self.now()
 
 
-class SnapBankGateway:
+class _SnapTransfers:
     def __init__(
         self,
         client: SnapClient,
@@ -307,3 +307,198 @@ class SnapBankGateway:
         raise OutcomeUnknown(
             "no definite answer after retries; reconcile by status", code="exhausted"
         )
+
+
+# --- virtual accounts, cards, statements ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualAccount:
+    virtual_account_no: str
+    name: str
+    total_amount_idr: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VaPayment:
+    reference_no: str
+    paid_amount_idr: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardCharge:
+    reference_no: str
+    captured_idr: int
+    available_limit_idr: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardBill:
+    card_ref: str
+    billing_month: str
+    total_idr: int
+    charges: tuple[tuple[str, int], ...]  # (bank reference, amount)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEntry:
+    transaction_id: str
+    direction: str  # "C" | "D"
+    amount_idr: int
+    booked_at: str
+
+
+class SnapProductsMixin:
+    """VA (SNAP 24–27), KKP card charge and bill, and the account statement (14), for
+    ``SnapBankGateway``. A definite refusal raises BankRejected; anything unreadable
+    OutcomeUnknown (VA payments and card charges are idempotent on their request ids, so the
+    caller may repeat them with the same ids)."""
+
+    # Provided by the transfer half of the gateway (annotations only: no shadowing).
+    bank_code: str
+    _call: Callable[..., tuple[int, dict[str, Any]]]
+    today: Callable[[], datetime]
+
+    def _ok(self, service: Service, body: dict[str, Any], reference: str = "") -> dict[str, Any]:
+        status, data = self._call(
+            service, body, external_id=values.new_external_id(self.today()), reference=reference
+        )
+        result = classify(status, data.get("responseCode"), str(data.get("responseMessage", "")))
+        if result.outcome == Outcome.SUCCESS:
+            return data
+        if result.outcome in (Outcome.UNKNOWN, Outcome.IN_PROGRESS):
+            raise OutcomeUnknown(result.message or "no definite answer", code=result.code)
+        raise BankRejected(result.message or "rejected by the bank", code=result.code)
+
+    @staticmethod
+    def _va_ids(partner_service_id: str, customer_no: str) -> dict[str, str]:
+        padded = partner_service_id.rjust(8)
+        return {
+            "partnerServiceId": padded,
+            "customerNo": customer_no,
+            "virtualAccountNo": padded + customer_no,
+        }
+
+    def create_va(
+        self,
+        *,
+        partner_service_id: str,
+        customer_no: str,
+        name: str,
+        owner_account_no: str,
+        trx_id: str,
+        total_amount_idr: int | None = None,
+    ) -> VirtualAccount:
+        body: dict[str, Any] = {
+            **self._va_ids(partner_service_id, customer_no),
+            "virtualAccountName": name,
+            "trxId": trx_id,
+            "additionalInfo": {"accountNo": owner_account_no},
+        }
+        if total_amount_idr is not None:
+            body["totalAmount"] = {
+                "value": values.format_amount(total_amount_idr),
+                "currency": "IDR",
+            }
+        data = self._ok(Service.VA_CREATE, body, reference=trx_id)["virtualAccountData"]
+        total = data.get("totalAmount")
+        return VirtualAccount(
+            str(data["virtualAccountNo"]),
+            str(data["virtualAccountName"]),
+            values.parse_amount(total["value"]) if total else None,
+        )
+
+    def pay_va(
+        self,
+        *,
+        partner_service_id: str,
+        customer_no: str,
+        va_bank_code: str,
+        source_account_no: str,
+        amount_idr: int,
+        payment_request_id: str,
+    ) -> VaPayment:
+        body: dict[str, Any] = {
+            **self._va_ids(partner_service_id, customer_no),
+            "paymentRequestId": payment_request_id,
+            "paidAmount": {"value": values.format_amount(amount_idr), "currency": "IDR"},
+            "additionalInfo": {"sourceAccountNo": source_account_no, "bankCode": va_bank_code},
+        }
+        try:
+            data = self._ok(Service.VA_PAYMENT, body, reference=payment_request_id)
+        except BankRejected as exc:
+            if not exc.code.startswith("409"):
+                raise
+            data = self._ok(
+                Service.VA_STATUS,
+                {  # the payment exists: read it back
+                    **self._va_ids(partner_service_id, customer_no),
+                    "paymentRequestId": payment_request_id,
+                    "additionalInfo": {"bankCode": va_bank_code},
+                },
+                reference=payment_request_id,
+            )
+        va = data["virtualAccountData"]
+        return VaPayment(
+            str(va.get("referenceNo", "")), values.parse_amount(va["paidAmount"]["value"])
+        )
+
+    def card_charge(
+        self,
+        *,
+        card_ref: str,
+        amount_idr: int,
+        merchant_account_no: str,
+        merchant_bank_code: str,
+        partner_reference_no: str,
+        remark: str = "",
+    ) -> CardCharge:
+        body = {
+            "partnerReferenceNo": partner_reference_no,
+            "cardRef": card_ref,
+            "amount": {"value": values.format_amount(amount_idr), "currency": "IDR"},
+            "merchantAccountNo": merchant_account_no,
+            "merchantBankCode": merchant_bank_code,
+            "remark": remark[:50],
+        }
+        data = self._ok(Service.CARD_CHARGE, body, reference=partner_reference_no)
+        return CardCharge(
+            str(data["referenceNo"]),
+            values.parse_amount(data["capturedAmount"]["value"]),
+            values.parse_amount(data["availableLimit"]["value"]),
+        )
+
+    def card_bill(self, *, card_ref: str, billing_month: str) -> CardBill:
+        data = self._ok(Service.CARD_BILL, {"cardRef": card_ref, "billingMonth": billing_month})
+        charges = tuple(
+            (str(c["referenceNo"]), values.parse_amount(c["amount"]["value"]))
+            for c in data.get("charges", [])
+        )
+        return CardBill(
+            card_ref, billing_month, values.parse_amount(data["totalAmount"]["value"]), charges
+        )
+
+    def statement(
+        self, *, account_no: str, from_time: datetime, to_time: datetime
+    ) -> list[StatementEntry]:
+        data = self._ok(
+            Service.STATEMENT,
+            {
+                "accountNo": account_no,
+                "fromDateTime": values.format_timestamp(from_time),
+                "toDateTime": values.format_timestamp(to_time),
+            },
+        )
+        return [
+            StatementEntry(
+                str(d["transactionId"]),
+                "C" if d["type"] == "CREDIT" else "D",
+                values.parse_amount(d["amount"]["value"]),
+                str(d["transactionDate"]),
+            )
+            for d in data.get("detailData", [])
+        ]
+
+
+class SnapBankGateway(_SnapTransfers, SnapProductsMixin):
+    """The gateway: transfers, inquiries and status (above), VA, cards and statements."""

@@ -27,6 +27,13 @@ class Service(StrEnum):
     TOKEN = "73"  # noqa: S105 - a SNAP service code
     INQUIRY_INTERNAL = "15"
     INQUIRY_EXTERNAL = "16"
+    STATEMENT = "14"
+    VA_INQUIRY = "24"
+    VA_PAYMENT = "25"
+    VA_STATUS = "26"
+    VA_CREATE = "27"
+    CARD_CHARGE = "92"  # the simulator's own KKP services (docs/banksim.md)
+    CARD_BILL = "94"
 
 
 PATHS: dict[Service, str] = {
@@ -38,6 +45,13 @@ PATHS: dict[Service, str] = {
     Service.RTGS: "/v1.0/transfer-rtgs",
     Service.SKN: "/v1.0/transfer-skn",
     Service.STATUS: "/v1.0/transfer/status",
+    Service.STATEMENT: "/v1.0/bank-statement",
+    Service.VA_INQUIRY: "/v1.0/transfer-va/inquiry",
+    Service.VA_PAYMENT: "/v1.0/transfer-va/payment",
+    Service.VA_STATUS: "/v1.0/transfer-va/status",
+    Service.VA_CREATE: "/v1.0/transfer-va/create-va",
+    Service.CARD_CHARGE: "/v1.0/card/charge",
+    Service.CARD_BILL: "/v1.0/card/bill",
 }
 
 
