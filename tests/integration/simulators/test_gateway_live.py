@@ -334,3 +334,86 @@ def test_statement_lists_the_days_movements(world: World) -> None:
         account_no=SATKER_BRI, from_time=start, to_time=clock.now() + timedelta(seconds=1)
     )
     assert [(line.direction, line.amount_idr) for line in lines] == [("D", 123_000)]
+
+
+def test_in_progress_202_is_settled_by_the_status_inquiry(world: World) -> None:
+    world.admin.put("/admin/faults", json={"inProgressShare": 1}).raise_for_status()
+    result = world.gateway().transfer(instruction(55_000))
+    assert result.confirmed_by_status
+    assert world.balance(BRI, VENDOR_BRI) == 55_000
+
+
+def test_over_limit_403xx02_reroutes_to_the_next_service(
+    pems: tuple[str, str, str, str],
+) -> None:
+    config = base_config(_keys(pems))
+    config["limits"] = {"interbankMax": "1000000.00"}  # this bank's BI-FAST stops at Rp1 juta
+    for world in _serve(pems, config):
+        exchanges: list[Exchange] = []
+        result = world.gateway(recorder=exchanges.append).transfer(
+            instruction(2_000_000, VENDOR_BNI, BNI)
+        )
+        assert result.service == Service.SKN
+        sent = [(e.service, e.status_code) for e in exchanges if e.service in ("18", "23")]
+        assert sent == [("18", 403), ("23", 200)]
+        assert len({e.external_id for e in exchanges if e.service in ("18", "23")}) == 2
+        assert world.balance(BNI, VENDOR_BNI) == 2_000_000
+
+
+def test_a_token_the_bank_no_longer_knows_is_refreshed_once(
+    pems: tuple[str, str, str, str],
+) -> None:
+    worlds = _serve(pems, base_config(_keys(pems)))
+    world = next(worlds)
+    gateway = world.gateway()
+    gateway.transfer(instruction(10_000))  # the gateway now caches a token
+    # The bank restarts and forgets its tokens; the gateway still holds the old one.
+    board = switchboard()
+    with board.serving(create_app(config_from_dict(base_config(_keys(pems))))):
+        exchanges: list[Exchange] = []
+        gateway.client.recorder = exchanges.append
+        result = gateway.transfer(instruction(20_000))
+        assert result.reference_no
+        assert [e.status_code for e in exchanges] == [401, 200]
+    with pytest.raises(StopIteration):
+        next(worlds)
+
+
+@pytest.mark.django_db
+def test_configured_gateway_records_every_exchange_without_secrets(
+    pems: tuple[str, str, str, str], settings: Any, tmp_path: Path
+) -> None:
+    from digipay.integrations.banks import registry
+    from digipay.integrations.models import BankExchange
+
+    for world in _serve(pems, base_config(_keys(pems))):
+        (tmp_path / "digipay.pem").write_text(pems[0])
+        (tmp_path / "bank.pub.pem").write_text(pems[3])
+        config = tmp_path / "banks.json"
+        config.write_text(
+            json.dumps(
+                [
+                    {
+                        "bank_code": BRI,
+                        "base_url": f"{world.base_url}/{BRI}",
+                        "partner_id": CLIENT_ID,
+                        "client_id": CLIENT_ID,
+                        "client_secret": SECRET,
+                        "private_key_path": "digipay.pem",
+                        "bank_public_key_path": "bank.pub.pem",
+                    }
+                ]
+            )
+        )
+        settings.DIGIPAY_BANKS_CONFIG = str(config)
+        registry._profiles.cache_clear()
+        registry.gateway_for(BRI).transfer(instruction(77_000, reference="PAY-REC-1"))
+    row = BankExchange.objects.get(partner_reference_no="PAY-REC-1", service="17")
+    assert row.status_code == 200
+    assert row.request_body["amount"] == {"value": "77000.00", "currency": "IDR"}
+    assert row.response_body is not None
+    stored = json.dumps([row.request_body, row.response_body])
+    assert SECRET not in stored
+    assert "Bearer" not in stored
+    with pytest.raises(LookupError):
+        registry.gateway_for("999")

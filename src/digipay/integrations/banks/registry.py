@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from digipay.integrations.banks.client import SnapClient
+from digipay.integrations.banks.gateway import SnapBankGateway
 from digipay.integrations.banks.profiles import BankProfile, load_profiles
 
 
@@ -20,3 +22,13 @@ def profiles() -> dict[str, BankProfile]:
 
 def profile(bank_code: str) -> BankProfile | None:
     return profiles().get(bank_code)
+
+
+def gateway_for(bank_code: str) -> SnapBankGateway:
+    """The gateway to a configured bank, recording every exchange in ``BankExchange``."""
+    from digipay.integrations.services import record_exchange
+
+    found = profile(bank_code)
+    if found is None:
+        raise LookupError(f"no bank profile for {bank_code}")
+    return SnapBankGateway(SnapClient(found, recorder=record_exchange))

@@ -210,6 +210,13 @@ class BankSim:
             status = 200
         except SnapError as exc:
             body, status = exc.body(service.code), exc.http_status
+        if status == 200 and service.handler is not None and self.faults.in_progress(service.code):
+            accepted = {
+                "responseCode": f"202{service.code}00",
+                "responseMessage": "Request In Progress",
+                "partnerReferenceNo": body.get("partnerReferenceNo", ""),
+            }
+            return _snap_response(accepted, 202, self.clock)
         hold = self.faults.timeout_after_execution(service.code)
         if hold is not None:
             await asyncio.sleep(hold)

@@ -35,6 +35,7 @@ class FaultSettings:
     error_before_execution_share: float = 0.0
     timeout_after_execution_share: float = 0.0
     timeout_hold_seconds: float = 15.0
+    in_progress_share: float = 0.0
     services: frozenset[str] = TRANSFER_SERVICES
     duplicate_notification_share: float = 0.0
     reorder_notification_share: float = 0.0
@@ -49,6 +50,7 @@ class FaultSettings:
             "errorBeforeExecutionShare": self.error_before_execution_share,
             "timeoutAfterExecutionShare": self.timeout_after_execution_share,
             "timeoutHoldSeconds": self.timeout_hold_seconds,
+            "inProgressShare": self.in_progress_share,
             "services": sorted(self.services),
             "duplicateNotificationShare": self.duplicate_notification_share,
             "reorderNotificationShare": self.reorder_notification_share,
@@ -106,6 +108,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str, object], Any]]] = {
     "errorBeforeExecutionShare": ("error_before_execution_share", _share),
     "timeoutAfterExecutionShare": ("timeout_after_execution_share", _share),
     "timeoutHoldSeconds": ("timeout_hold_seconds", _seconds),
+    "inProgressShare": ("in_progress_share", _share),
     "services": ("services", _services),
     "duplicateNotificationShare": ("duplicate_notification_share", _share),
     "reorderNotificationShare": ("reorder_notification_share", _share),
@@ -213,6 +216,11 @@ class FaultState:
         if service in settings.services and self._roll(settings.timeout_after_execution_share):
             return settings.timeout_hold_seconds
         return None
+
+    def in_progress(self, service: str) -> bool:
+        """Answer 202 (in progress) for a call that was in fact executed."""
+        settings = self.settings
+        return service in settings.services and self._roll(settings.in_progress_share)
 
     def forced_insufficient(self, bank_code: str, account_no: str) -> bool:
         chosen = self.settings.insufficient_funds_accounts
