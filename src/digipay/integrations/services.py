@@ -87,6 +87,9 @@ def receive_notification(
 def _apply(notification: BankNotification) -> None:
     body = json.loads(notification.raw_body)
     kind = body.get("eventType")
+    if isinstance(kind, str) and kind.startswith("CARD_"):
+        # KKP card events are kept as received; the payments issue links them to purchases.
+        return
     if kind not in ("CREDIT", "DEBIT"):
         raise ValueError(f"unsupported notification type {kind!r}")
     StatementLine.objects.get_or_create(

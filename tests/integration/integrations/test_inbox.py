@@ -205,3 +205,12 @@ def test_1000_shuffled_notifications_with_duplicates_and_forgeries(
     for line in StatementLine.objects.all():
         actual[line.account_no] += line.amount_idr if line.direction == "C" else -line.amount_idr
     assert actual == expected
+
+
+def test_card_events_are_kept_and_processed_without_a_statement_line(
+    db: None, bank_config: Path, bank_keys: tuple[str, str]
+) -> None:
+    send(Client(), notification(5, kind="CARD_CAPTURED"), bank_keys[0])
+    assert services.process_pending() == 1
+    assert BankNotification.objects.get().status == NotificationStatus.PROCESSED
+    assert StatementLine.objects.count() == 0

@@ -257,6 +257,10 @@ def test_virtual_account_create_pay_and_replay(world: World) -> None:
     )
     assert va.total_amount_idr == 1_250_000
     bri = world.gateway()
+    seen = bri.inquire_va(
+        partner_service_id="88001", customer_no="0000017", va_bank_code=BNI, inquiry_id="INQ-17"
+    )
+    assert (seen.name, seen.total_amount_idr) == ("TAGIHAN 17", 1_250_000)
     paid = bri.pay_va(
         partner_service_id="88001",
         customer_no="0000017",

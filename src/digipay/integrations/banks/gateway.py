@@ -408,6 +408,22 @@ class SnapProductsMixin:
             values.parse_amount(total["value"]) if total else None,
         )
 
+    def inquire_va(
+        self, *, partner_service_id: str, customer_no: str, va_bank_code: str, inquiry_id: str
+    ) -> VirtualAccount:
+        body: dict[str, Any] = {
+            **self._va_ids(partner_service_id, customer_no),
+            "inquiryRequestId": inquiry_id,
+            "additionalInfo": {"bankCode": va_bank_code},
+        }
+        data = self._ok(Service.VA_INQUIRY, body)["virtualAccountData"]
+        total = data.get("totalAmount")
+        return VirtualAccount(
+            str(data["virtualAccountNo"]),
+            str(data["virtualAccountName"]),
+            values.parse_amount(total["value"]) if total else None,
+        )
+
     def pay_va(
         self,
         *,
