@@ -310,6 +310,7 @@ async def admin_overview(b: BankSim, request: Request) -> Response:
             ],
             "services": [{"code": s.code, "path": s.path, "name": s.name} for s in ALL_SERVICES],
             "notificationUrl": b.config.notifications.url,
+            "cardEvents": b.config.notifications.card_events,
             "signingKeyEphemeral": b.config.key_is_ephemeral,
             "database": b.config.database,
             "totalBalance": values.format_amount(b.store.total_balance()),

@@ -111,6 +111,7 @@ class NotificationConfig:
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 60.0
     poll_seconds: float = 0.2
+    card_events: bool = False  # also notify card authorizations, captures and voids (90-93)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +390,7 @@ def _notifications(raw: object) -> NotificationConfig:
         "retryBaseSeconds",
         "retryMaxSeconds",
         "pollSeconds",
+        "cardEvents",
     }
     data = _object(raw, where, allowed)
     url = _opt_str(data, "url", where)
@@ -402,6 +404,7 @@ def _notifications(raw: object) -> NotificationConfig:
         retry_base_seconds=_number(data, "retryBaseSeconds", where, 1.0),
         retry_max_seconds=_number(data, "retryMaxSeconds", where, 60.0),
         poll_seconds=max(0.01, _number(data, "pollSeconds", where, 0.2)),
+        card_events=_bool(data, "cardEvents", where, False),
     )
 
 

@@ -389,6 +389,7 @@ def _authorize(sim: Simulator, call: Call, *, capture: bool) -> dict[str, Any]:
             capture=capture,
             notify_url=sim.config.notifications.url,
             notify_delay=sim.faults.notification_delay(),
+            card_events=sim.config.notifications.card_events,
         )
     except DuplicateReference as exc:
         raise SnapError(
@@ -401,7 +402,7 @@ def _authorize(sim: Simulator, call: Call, *, capture: bool) -> dict[str, Any]:
         raise _card_refusal(exc) from None
     except (AccountNotFound, AccountInactive) as exc:
         raise _account_refusal(exc) from None
-    if capture:
+    if capture or sim.config.notifications.card_events:
         sim.wake()
     return success(call.service, **_txn_fields(sim, txn))
 
@@ -430,6 +431,7 @@ def card_capture(sim: Simulator, call: Call) -> dict[str, Any]:
             idr,
             notify_url=sim.config.notifications.url,
             notify_delay=sim.faults.notification_delay(),
+            card_events=sim.config.notifications.card_events,
         )
     except CardRefused as exc:
         raise _card_refusal(exc) from None
@@ -442,9 +444,18 @@ def card_capture(sim: Simulator, call: Call) -> dict[str, Any]:
 def card_void(sim: Simulator, call: Call) -> dict[str, Any]:
     original = _original(call)
     try:
-        txn = sim.store.card_void(call.bank.code, call.partner.client_id, original)
+        txn = sim.store.card_void(
+            call.bank.code,
+            call.partner.client_id,
+            original,
+            notify_url=sim.config.notifications.url,
+            notify_delay=sim.faults.notification_delay(),
+            card_events=sim.config.notifications.card_events,
+        )
     except CardRefused as exc:
         raise _card_refusal(exc) from None
+    if sim.config.notifications.card_events:
+        sim.wake()
     return success(call.service, **_txn_fields(sim, txn))
 
 

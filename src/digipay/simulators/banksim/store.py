@@ -1047,18 +1047,23 @@ class Store:
         self,
         conn: sqlite3.Connection,
         event: dict[str, Any],
-        account: Account,
+        account: Account | tuple[str, str],
         url: str | None,
         due: float,
         now: float,
     ) -> None:
+        """Queue ``event`` for ``account`` (an Account, or (bank code, card ref) for a card
+        event); the bank code is the notification's X-PARTNER-ID."""
+        bank_code, account_no = (
+            account if isinstance(account, tuple) else (account.bank_code, account.account_no)
+        )
         conn.execute(
             "INSERT INTO notifications (event_id, bank_code, account_no, url, body, status, "
             "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event["notificationId"],
-                account.bank_code,
-                account.account_no,
+                bank_code,
+                account_no,
                 url,
                 signing.minify(event),
                 PENDING if url else SKIPPED,
@@ -1336,8 +1341,10 @@ class Store:
         capture: bool,
         notify_url: str | None,
         notify_delay: float,
+        card_events: bool = False,
     ) -> CardTxn:
-        """Hold ``amount`` on the card's limit (and with ``capture``, pay the merchant at once)."""
+        """Hold ``amount`` on the card's limit (and with ``capture``, pay the merchant at once).
+        With ``card_events``, queue CARD_AUTHORIZED (or, with ``capture``, CARD_CAPTURED)."""
         now = self.clock()
         with self._tx() as conn:
             existing = conn.execute(
@@ -1380,7 +1387,11 @@ class Store:
             txn = self._card_txn_in(conn, bank_code, client_id, reference_no)
             assert txn is not None
             if capture:
-                return self._capture_in(conn, txn, amount, "92", notify_url, notify_delay)
+                return self._capture_in(
+                    conn, txn, amount, "92", notify_url, notify_delay, card_events
+                )
+            if card_events:
+                self._card_event_in(conn, txn, "90", notify_url, now + notify_delay, now)
             return txn
 
     def card_capture(
@@ -1392,6 +1403,7 @@ class Store:
         *,
         notify_url: str | None,
         notify_delay: float,
+        card_events: bool = False,
     ) -> CardTxn:
         with self._tx() as conn:
             txn = self._card_txn_in(conn, bank_code, client_id, reference_no)
@@ -1402,7 +1414,13 @@ class Store:
             if amount is not None and amount > txn.amount:
                 raise CardRefused("amount")
             return self._capture_in(
-                conn, txn, txn.amount if amount is None else amount, "91", notify_url, notify_delay
+                conn,
+                txn,
+                txn.amount if amount is None else amount,
+                "91",
+                notify_url,
+                notify_delay,
+                card_events,
             )
 
     def _capture_in(
@@ -1413,6 +1431,7 @@ class Store:
         service_code: str,
         notify_url: str | None,
         notify_delay: float,
+        card_events: bool,
     ) -> CardTxn:
         """The issuing bank pays the merchant now (settling between banks if needed); the
         cardholder pays the bank later, through the monthly bill."""
@@ -1464,9 +1483,21 @@ class Store:
             self._enqueue(conn, event, target, notify_url, now + notify_delay, now)
         done = self._card_txn_in(conn, txn.bank_code, txn.client_id, txn.reference_no)
         assert done is not None
+        if card_events:
+            self._card_event_in(conn, done, service_code, notify_url, now + notify_delay, now)
         return done
 
-    def card_void(self, bank_code: str, client_id: str, reference_no: str) -> CardTxn:
+    def card_void(
+        self,
+        bank_code: str,
+        client_id: str,
+        reference_no: str,
+        *,
+        notify_url: str | None = None,
+        notify_delay: float = 0.0,
+        card_events: bool = False,
+    ) -> CardTxn:
+        now = self.clock()
         with self._tx() as conn:
             txn = self._card_txn_in(conn, bank_code, client_id, reference_no)
             if txn is None:
@@ -1479,7 +1510,24 @@ class Store:
             )
             done = self._card_txn_in(conn, bank_code, client_id, txn.reference_no)
             assert done is not None
+            if card_events:
+                self._card_event_in(conn, done, "93", notify_url, now + notify_delay, now)
             return done
+
+    def _card_event_in(
+        self,
+        conn: sqlite3.Connection,
+        txn: CardTxn,
+        service_code: str,
+        url: str | None,
+        due: float,
+        now: float,
+    ) -> None:
+        """Queue the card event of ``txn`` (in its new state) in the caller's transaction."""
+        card = self._card_in(conn, txn.card_ref)
+        assert card is not None
+        event = card_event(txn, card, service_code=service_code, at=now)
+        self._enqueue(conn, event, (card.bank_code, card.card_ref), url, due, now)
 
     def card_charges(self, card_ref: str, month: str) -> list[CardTxn]:
         """The captured charges of a card in a Jakarta month (``YYYYMM``), oldest first."""
@@ -1524,6 +1572,37 @@ def credit_event(
         "sourceAccountName": source[2],
         "remark": remark,
         "transactionDate": iso(booked_at),
+    }
+
+
+CARD_EVENTS = {
+    "AUTHORIZED": ("CA", "CARD_AUTHORIZED"),
+    "CAPTURED": ("CC", "CARD_CAPTURED"),
+    "VOIDED": ("CV", "CARD_VOIDED"),
+}
+
+
+def card_event(txn: CardTxn, card: Card, *, service_code: str, at: float) -> dict[str, Any]:
+    """The body of a card-event notification (docs/banksim.md, "Notifications"): never a card
+    number, only ``cardRef`` and the masked number. ``amount`` is the authorized amount (the
+    captured amount for CARD_CAPTURED, the released amount for CARD_VOIDED)."""
+    prefix, event_type = CARD_EVENTS[txn.status]
+    amount = txn.captured_amount if txn.status == "CAPTURED" else txn.amount
+    return {
+        "notificationId": f"{prefix}{txn.reference_no}",
+        "eventType": event_type,
+        "bankCode": card.bank_code,
+        "cardRef": card.card_ref,
+        "maskedCardNo": "************" + card.last4,
+        "referenceNo": txn.reference_no,
+        "serviceCode": service_code,
+        "partnerReferenceNo": txn.partner_reference_no,
+        "amount": {"value": values.format_amount(amount), "currency": "IDR"},
+        "availableLimit": {"value": values.format_amount(card.available), "currency": "IDR"},
+        "merchantBankCode": txn.merchant_bank_code,
+        "merchantAccountNo": txn.merchant_account_no,
+        "merchantName": txn.merchant_name,
+        "transactionDate": iso(at),
     }
 
 
