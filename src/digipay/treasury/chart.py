@@ -41,18 +41,23 @@ class SatkerBook:
     card_limits: Account
 
 
-def satker_book(satker: Organisation) -> SatkerBook:
-    owner = int(satker.pk)
+def _open(
+    satker: Organisation, code: str, name: str, kind: str, side: str, guard: bool = False
+) -> Account:
+    """One satker-owned account, opened on first use."""
+    return ledger.open_account(
+        owner_id=int(satker.pk),
+        code=code,
+        name=name,
+        kind=kind,
+        normal_side=side,
+        must_not_go_negative=guard,
+    )
 
+
+def satker_book(satker: Organisation) -> SatkerBook:
     def acc(code: str, name: str, kind: str, side: str, guard: bool = False) -> Account:
-        return ledger.open_account(
-            owner_id=owner,
-            code=code,
-            name=name,
-            kind=kind,
-            normal_side=side,
-            must_not_go_negative=guard,
-        )
+        return _open(satker, code, name, kind, side, guard)
 
     return SatkerBook(
         up_tunai=acc(
@@ -75,55 +80,45 @@ def satker_book(satker: Organisation) -> SatkerBook:
 
 
 def card_line(satker: Organisation, card_id: int, last4: str) -> Account:
-    return ledger.open_account(
-        owner_id=int(satker.pk),
-        code=f"KKP_CARD:{card_id}",
-        name=f"Sisa limit kartu •••• {last4}",
-        kind=AccountKind.ASSET,
-        normal_side=Side.DEBIT,
-        must_not_go_negative=True,
+    return _open(
+        satker,
+        f"KKP_CARD:{card_id}",
+        f"Sisa limit kartu •••• {last4}",
+        AccountKind.ASSET,
+        Side.DEBIT,
+        guard=True,
     )
 
 
 def expense(satker: Organisation, akun: str) -> Account:
-    return ledger.open_account(
-        owner_id=int(satker.pk),
-        code=f"EXPENSE:{akun}",
-        name=f"Belanja akun {akun}",
-        kind=AccountKind.EXPENSE,
-        normal_side=Side.DEBIT,
-    )
+    return _open(satker, f"EXPENSE:{akun}", f"Belanja akun {akun}", AccountKind.EXPENSE, Side.DEBIT)
 
 
 def tax_payable(satker: Organisation, tax: str) -> Account:
     if tax not in TAXES:
         raise ValueError(f"unknown tax {tax}")
-    return ledger.open_account(
-        owner_id=int(satker.pk),
-        code=f"TAX_PAYABLE:{tax}",
-        name=f"Utang pajak {tax}",
-        kind=AccountKind.LIABILITY,
-        normal_side=Side.CREDIT,
+    return _open(
+        satker, f"TAX_PAYABLE:{tax}", f"Utang pajak {tax}", AccountKind.LIABILITY, Side.CREDIT
     )
 
 
 def vendor_payable(satker: Organisation, vendor_id: int) -> Account:
-    return ledger.open_account(
-        owner_id=int(satker.pk),
-        code=f"VENDOR_PAYABLE:{vendor_id}",
-        name=f"Utang kepada vendor {vendor_id}",
-        kind=AccountKind.LIABILITY,
-        normal_side=Side.CREDIT,
+    return _open(
+        satker,
+        f"VENDOR_PAYABLE:{vendor_id}",
+        f"Utang kepada vendor {vendor_id}",
+        AccountKind.LIABILITY,
+        Side.CREDIT,
     )
 
 
 def card_bill_payable(satker: Organisation, bank_code: str) -> Account:
-    return ledger.open_account(
-        owner_id=int(satker.pk),
-        code=f"CARD_BILL_PAYABLE:{bank_code}",
-        name=f"Tagihan KKP bank {bank_code}",
-        kind=AccountKind.LIABILITY,
-        normal_side=Side.CREDIT,
+    return _open(
+        satker,
+        f"CARD_BILL_PAYABLE:{bank_code}",
+        f"Tagihan KKP bank {bank_code}",
+        AccountKind.LIABILITY,
+        Side.CREDIT,
     )
 
 
