@@ -167,6 +167,34 @@ ACTIONS: Mapping[str, ActionPolicy] = {
         frozenset({Role.DJPB_ADMIN, Role.KANWIL_ADMIN, Role.KPPN_ADMIN, Role.AUDITOR}),
         read_only=True,
     ),
+    # Vendors: the Pejabat Pengadaan invites; the vendor admin keeps the profile; the partner
+    # satker (gate object: ``Vendor.partner_view()``) verifies; the KPPN above it suspends.
+    "vendor.invite": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN})),
+    "vendor.view": ActionPolicy(
+        frozenset(
+            {
+                Role.VENDOR_ADMIN,
+                Role.VENDOR_STAFF,
+                Role.PEJABAT_PENGADAAN,
+                Role.PPK,
+                Role.KPPN_ADMIN,
+                Role.KANWIL_ADMIN,
+                Role.DJPB_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
+    "vendor.edit": ActionPolicy(frozenset({Role.VENDOR_ADMIN})),
+    "vendor.verify": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN, Role.PPK})),
+    "vendor.suspend": ActionPolicy(frozenset({Role.KPPN_ADMIN, Role.DJPB_ADMIN})),
+    # Catalog: every signed-in role may browse it; the vendor's admin and staff keep products.
+    "catalog.browse": ActionPolicy(_ALL_ROLES, read_only=True),
+    "product.view_own": ActionPolicy(
+        frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER}), read_only=True
+    ),
+    "product.manage": ActionPolicy(frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF})),
+    "category.manage": ActionPolicy(frozenset({Role.DJPB_ADMIN})),
     # The purchase steps. Their objects arrive with the orders and payments apps; the steps
     # are declared here so that separation of duties is one table for the whole system.
     "order.submit": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN}), step="order"),

@@ -1,7 +1,8 @@
 """Settings, read from the environment so that one code base runs the demo, CI and production.
 
 Variables: DATABASE_URL (default: SQLite file under DIGIPAY_DATA_DIR), SECRET_KEY, DEBUG,
-ALLOWED_HOSTS, SECURE_COOKIES, DIGIPAY_PERSON_KEY, DIGIPAY_DATA_DIR, LOG_LEVEL.
+ALLOWED_HOSTS, SECURE_COOKIES, DIGIPAY_PERSON_KEY, DIGIPAY_DATA_DIR, DIGIPAY_MEDIA_ROOT,
+DIGIPAY_BANKS_CONFIG, DIGIPAY_INQUIRY_BANK, DIGIPAY_BASE_URL, EMAIL_*, LOG_LEVEL.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "digipay.policy",
     "digipay.treasury",
     "digipay.integrations",
+    "digipay.vendors",
+    "digipay.catalog",
     "digipay.demo",
 ]
 
@@ -203,6 +206,26 @@ API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
 
 # Bank profiles for the SNAP gateway and the notification inbox (JSON; see docs/banksim.md).
 DIGIPAY_BANKS_CONFIG = os.environ.get("DIGIPAY_BANKS_CONFIG", "")
+# The bank whose gateway checks account names at banks Digipay has no profile for.
+DIGIPAY_INQUIRY_BANK = os.environ.get("DIGIPAY_INQUIRY_BANK", "002")
+# Where links in e-mails point (invitations, reminders).
+DIGIPAY_BASE_URL = os.environ.get("DIGIPAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Uploaded files (vendor documents, product images). Never served from MEDIA_URL: views check
+# permissions and stream them (vendors/views.py, catalog/views.py).
+MEDIA_ROOT = Path(os.environ.get("DIGIPAY_MEDIA_ROOT", DATA_DIR / "media"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Digipay <noreply@digipay.go.id>")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

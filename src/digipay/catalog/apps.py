@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "digipay.catalog"
+    label = "catalog"
+    verbose_name = "Katalog"
+
+    def ready(self) -> None:
+        from digipay.catalog import services
+        from digipay.vendors import services as vendor_services
+
+        # Products follow their vendor's status and name (docs/adr/0011).
+        vendor_services.on_vendor_changed(services.sync_vendor_listing)

@@ -1,0 +1,400 @@
+"""Catalog search: Indonesian full text with stemming, typo tolerance, filters, sorting,
+keyset (cursor) pagination and facet counts — on PostgreSQL and on SQLite.
+
+PostgreSQL: ``catalog_product.search_vector`` is a generated ``tsvector`` (configuration
+``indonesian``; name weight A, store name B, description C) with a partial GIN index over
+listed products; mistyped words are corrected against ``catalog_searchword`` with pg_trgm.
+SQLite: an FTS5 table holds the same Snowball stems (``rules.stemmed``), kept by
+``index_products``; mistyped words are corrected with difflib. Both run the same plan:
+
+1. every query word must match (AND; the last word also as a prefix, for partial words);
+2. if nothing matches, words missing from the lexicon are replaced by their nearest word;
+3. if still nothing matches, any word may match (OR), ranked by how many do.
+
+Ranking: the database's text rank, plus a bonus when the words appear as a phrase, so that
+"kertas A4" puts A4 paper above an envelope that merely mentions both words.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+
+from digipay.catalog import rules
+from digipay.catalog.models import Category, Product, SearchWord
+from digipay.catalog.rules import SortOrder
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 24
+COUNT_CAP = 10_000
+PHRASE_BONUS = 10.0
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    category_id: int | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    vendor_province: str = ""
+    delivery_province: str = ""
+    vendor_classes: tuple[str, ...] = ()
+    pdn_only: bool = False
+    min_tkdn_bp: int = 0
+    vendor_id: int | None = None
+    sort: str = SortOrder.RELEVANCE
+    cursor: str = ""
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass
+class SearchPage:
+    items: list[Product]
+    next_cursor: str | None
+    total: int
+    total_capped: bool
+    corrected_query: str | None = None
+    facets: dict[str, list[tuple[Any, str, int]]] | None = field(default=None)
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- text query -------------------------------------------------------------------------------
+
+
+def _pg_tsquery(words: Sequence[str], *, any_word: bool) -> str:
+    """A to_tsquery text: words are [a-z0-9]+ already, so nothing needs escaping."""
+    parts = [f"{w}:*" if i == len(words) - 1 and len(w) >= 3 else w for i, w in enumerate(words)]
+    return (" | " if any_word else " & ").join(parts)
+
+
+def _fts5_query(words: Sequence[str], *, any_word: bool) -> str:
+    stems = [rules.stem(w) for w in words]
+    parts = [
+        f'"{s}"*' if i == len(stems) - 1 and len(words[i]) >= 3 else f'"{s}"'
+        for i, s in enumerate(stems)
+    ]
+    return (" OR " if any_word else " AND ").join(parts)
+
+
+def _fts5_phrase(words: Sequence[str]) -> str:
+    return '"' + " ".join(rules.stem(w) for w in words) + '"'
+
+
+@dataclass
+class _Sql:
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def add(self, clause: str, *params: Any) -> None:
+        self.where.append(clause)
+        self.params.extend(params)
+
+
+def _filters(p: SearchParams, sql: _Sql) -> None:
+    sql.add("p.is_listed = %s", True)
+    if p.category_id is not None:
+        path = Category.objects.filter(pk=p.category_id).values_list("path", flat=True).first()
+        sql.add("p.category_path LIKE %s", (path or "-none-") + "%")
+    if p.price_min is not None:
+        sql.add("p.price_idr >= %s", p.price_min)
+    if p.price_max is not None:
+        sql.add("p.price_idr <= %s", p.price_max)
+    if p.vendor_province:
+        sql.add("p.vendor_province_id = %s", p.vendor_province)
+    if p.delivery_province:
+        sql.add(
+            "(p.delivers_nationwide = %s OR EXISTS (SELECT 1 FROM catalog_deliveryarea a "
+            "WHERE a.product_id = p.id AND a.province_id = %s))",
+            True,
+            p.delivery_province,
+        )
+    if p.vendor_classes:
+        marks = ", ".join(["%s"] * len(p.vendor_classes))
+        sql.add(f"p.vendor_class IN ({marks})", *p.vendor_classes)  # noqa: S608 - placeholders
+    if p.pdn_only:
+        sql.add("p.is_pdn = %s", True)
+    if p.min_tkdn_bp:
+        sql.add("p.tkdn_bp >= %s", p.min_tkdn_bp)
+    if p.vendor_id is not None:
+        sql.add("p.vendor_id = %s", p.vendor_id)
+
+
+def _text(words: Sequence[str], *, any_word: bool) -> tuple[str, str, list[Any], list[Any]]:
+    """(FROM addition, rank expression, its params, match params) for the words."""
+    if _pg():
+        tsq = _pg_tsquery(words, any_word=any_word)
+        phrase = " ".join(words)
+        rank = (
+            "(ts_rank_cd(p.search_vector, to_tsquery('indonesian', %s)) + CASE WHEN "
+            "p.search_vector @@ phraseto_tsquery('indonesian', %s) THEN "
+            f"{PHRASE_BONUS} ELSE 0 END)"
+        )
+        return (
+            "",
+            rank,
+            [tsq, phrase],
+            ["p.search_vector @@ to_tsquery('indonesian', %s)", tsq],
+        )
+    match = _fts5_query(words, any_word=any_word)
+    phrase = _fts5_phrase(words)
+    rank = (
+        "(-bm25(catalog_product_fts, 10.0, 4.0, 1.0) + CASE WHEN p.id IN (SELECT rowid FROM "
+        "catalog_product_fts WHERE catalog_product_fts MATCH %s) THEN "
+        f"{PHRASE_BONUS} ELSE 0 END)"
+    )
+    return (
+        " JOIN catalog_product_fts ON catalog_product_fts.rowid = p.id",
+        rank,
+        [phrase],
+        ["catalog_product_fts MATCH %s", match],
+    )
+
+
+# --- ordering and cursor ----------------------------------------------------------------------
+
+
+def _order(sort: str, has_text: bool) -> tuple[str, list[str], str]:
+    """(ORDER BY, cursor key columns, comparison) for the outer query over ``s``."""
+    if sort == SortOrder.PRICE_ASC:
+        return "s.price_idr ASC, s.id ASC", ["price_idr", "id"], ">"
+    if sort == SortOrder.PRICE_DESC:
+        return "s.price_idr DESC, s.id DESC", ["price_idr", "id"], "<"
+    if sort == SortOrder.RELEVANCE and has_text:
+        return "s.rank DESC, s.id DESC", ["rank", "id"], "<"
+    return "s.published_us DESC, s.id DESC", ["published_us", "id"], "<"
+
+
+def _published_us_sql() -> str:
+    if _pg():
+        return "CAST(EXTRACT(EPOCH FROM p.published_at) * 1000000 AS BIGINT)"
+    return "CAST((julianday(p.published_at) - 2440587.5) * 86400000000 AS INTEGER)"
+
+
+def _run(
+    p: SearchParams, words: Sequence[str], *, any_word: bool, limit: int
+) -> tuple[list[tuple[Any, ...]], int, bool]:
+    sql = _Sql()
+    _filters(p, sql)
+    join, rank, rank_params = "", "0", []
+    if words:
+        join, rank, rank_params, match = _text(words, any_word=any_word)
+        sql.add(match[0], match[1])
+    where = " AND ".join(sql.where)
+    inner = (
+        f"SELECT p.id, p.price_idr, {_published_us_sql()} AS published_us, {rank} AS rank "  # noqa: S608
+        f"FROM catalog_product p{join} WHERE {where}"
+    )
+    inner_params = [*rank_params, *sql.params]
+    order, keys, cmp = _order(p.sort, bool(words))
+    outer_where, outer_params = "", []
+    if p.cursor:
+        values = rules.decode_cursor(p.cursor, len(keys))
+        if values is None:
+            raise BadCursor(p.cursor)
+        outer_where = f"WHERE (s.{keys[0]} {cmp} %s OR (s.{keys[0]} = %s AND s.id {cmp} %s))"
+        outer_params = [values[0], values[0], values[1]]
+    query = (
+        f"SELECT s.id, s.{keys[0]} FROM ({inner}) s {outer_where} "  # noqa: S608
+        f"ORDER BY {order} LIMIT %s"
+    )
+    count_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM ({inner}) c LIMIT %s) n"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(query, [*inner_params, *outer_params, limit + 1])
+        rows = cur.fetchall()
+        cur.execute(count_sql, [*inner_params, COUNT_CAP + 1])
+        total = int(cur.fetchone()[0])
+    return rows, min(total, COUNT_CAP), total > COUNT_CAP
+
+
+# --- typo correction --------------------------------------------------------------------------
+
+
+def _known(words: Iterable[str]) -> set[str]:
+    return set(SearchWord.objects.filter(word__in=list(words)).values_list("word", flat=True))
+
+
+def _nearest(word: str) -> str | None:
+    if len(word) < 3 or not word.isalpha():
+        return None
+    if _pg():
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT word FROM catalog_searchword WHERE word %% %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT 1",
+                [word, word],
+            )
+            row = cur.fetchone()
+        return str(row[0]) if row else None
+    candidates = list(
+        SearchWord.objects.filter(word__startswith=word[0]).values_list("word", flat=True)[:20000]
+    )
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def corrected_words(words: Sequence[str]) -> list[str] | None:
+    """The query with unknown words replaced by their nearest known word; None if no change."""
+    known = _known(words)
+    fixed = [w if w in known else (_nearest(w) or w) for w in words]
+    return fixed if fixed != list(words) else None
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def search(p: SearchParams, *, facets: bool = False) -> SearchPage:
+    limit = max(1, min(p.limit or DEFAULT_LIMIT, MAX_LIMIT))
+    words = rules.query_words(p.q)
+    corrected: list[str] | None = None
+    any_word = False
+    rows, total, capped = _run(p, words, any_word=False, limit=limit)
+    # The count ignores the cursor, so a later page follows the same plan as the first.
+    if words and total == 0:
+        corrected = corrected_words(words)
+        if corrected is not None:
+            rows, total, capped = _run(p, corrected, any_word=False, limit=limit)
+        if total == 0 and len(words) > 1:
+            any_word = True
+            rows, total, capped = _run(p, corrected or words, any_word=True, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [r[0] for r in rows]
+    by_id = {
+        product.pk: product
+        for product in Product.objects.filter(pk__in=ids)
+        .select_related("vendor_province", "category")
+        .prefetch_related("images")
+    }
+    items = [by_id[i] for i in ids if i in by_id]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        key = float(last[1]) if isinstance(last[1], float) else int(last[1] or 0)
+        next_cursor = rules.encode_cursor([key, int(last[0])])
+    page = SearchPage(
+        items=items,
+        next_cursor=next_cursor,
+        total=total,
+        total_capped=capped,
+        corrected_query=" ".join(corrected) if corrected and total else None,
+    )
+    if facets:
+        page.facets = facet_counts(p, corrected or words, any_word=any_word)
+    return page
+
+
+def facet_counts(
+    p: SearchParams, words: Sequence[str], *, any_word: bool = False
+) -> dict[str, list[tuple[Any, str, int]]]:
+    """Counts per sub-category, vendor class, PDN and vendor province over the match set."""
+    sql = _Sql()
+    _filters(p, sql)
+    join = ""
+    if words:
+        join, _rank, _rp, match = _text(words, any_word=any_word)
+        sql.add(match[0], match[1])
+    where = " AND ".join(sql.where)
+    base = f"FROM catalog_product p{join} WHERE {where}"  # noqa: S608
+    out: dict[str, list[tuple[Any, str, int]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT p.category_id, COUNT(*) {base} GROUP BY p.category_id", sql.params)  # noqa: S608
+        per_category = Counter({int(k): int(n) for k, n in cur.fetchall()})
+        cur.execute(f"SELECT p.vendor_class, COUNT(*) {base} GROUP BY p.vendor_class", sql.params)  # noqa: S608
+        classes = dict(cur.fetchall())
+        cur.execute(f"SELECT p.is_pdn, COUNT(*) {base} GROUP BY p.is_pdn", sql.params)  # noqa: S608
+        pdn = {bool(k): int(n) for k, n in cur.fetchall()}
+        cur.execute(
+            f"SELECT p.vendor_province_id, COUNT(*) {base} GROUP BY p.vendor_province_id",  # noqa: S608
+            sql.params,
+        )
+        provinces = dict(cur.fetchall())
+    out["category"] = _roll_up(per_category, p.category_id)
+    from digipay.vendors.rules import UmkmClass
+
+    out["vendor_class"] = [
+        (value, str(label), int(classes[value]))
+        for value, label in UmkmClass.choices
+        if classes.get(value)
+    ]
+    out["pdn"] = [(True, "PDN", pdn.get(True, 0)), (False, "Non-PDN", pdn.get(False, 0))]
+    from digipay.accounts.models import Province
+
+    names = dict(Province.objects.filter(code__in=provinces).values_list("code", "name"))
+    out["province"] = sorted(
+        ((code, names.get(code, code), int(n)) for code, n in provinces.items()),
+        key=lambda t: (-t[2], t[1]),
+    )
+    return out
+
+
+def _roll_up(per_category: Counter[int], selected: int | None) -> list[tuple[Any, str, int]]:
+    """Counts per child of the selected category (or per top-level category)."""
+    categories = {c.pk: c for c in Category.objects.all()}
+    children = [c for c in categories.values() if c.parent_id == selected]
+    totals: Counter[int] = Counter()
+    for category_id, n in per_category.items():
+        node = categories.get(category_id)
+        while node is not None and node.parent_id != selected:
+            node = categories.get(node.parent_id) if node.parent_id else None
+        if node is not None:
+            totals[node.pk] += n
+    return [
+        (c.pk, c.name, totals[c.pk])
+        for c in sorted(children, key=lambda c: (c.position, c.name))
+        if totals[c.pk]
+    ]
+
+
+# --- index maintenance ------------------------------------------------------------------------
+
+
+def index_products(products: Iterable[Product]) -> None:
+    """Keep the search side tables in step with products (inside the caller's transaction):
+    the lexicon on both databases, the FTS5 rows on SQLite (PostgreSQL generates its own)."""
+    products = list(products)
+    if not products:
+        return
+    lexicon: set[str] = set()
+    for product in products:
+        lexicon |= rules.lexicon_words(product.name) | rules.lexicon_words(product.vendor_name)
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=w) for w in sorted(lexicon)], ignore_conflicts=True, batch_size=1000
+    )
+    if _pg():
+        return
+    with connection.cursor() as cur:
+        ids = [p.pk for p in products]
+        marks = ", ".join(["%s"] * len(ids))
+        cur.execute(f"DELETE FROM catalog_product_fts WHERE rowid IN ({marks})", ids)  # noqa: S608
+        cur.executemany(
+            "INSERT INTO catalog_product_fts(rowid, name, vendor_name, description) "
+            "VALUES (%s, %s, %s, %s)",
+            [
+                (
+                    p.pk,
+                    rules.stemmed(p.name),
+                    rules.stemmed(p.vendor_name),
+                    rules.stemmed(p.description),
+                )
+                for p in products
+            ],
+        )
+
+
+def epoch_us(moment: datetime | None) -> int:
+    if moment is None:
+        return 0
+    return int((moment - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
