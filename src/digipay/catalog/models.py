@@ -141,6 +141,9 @@ class DeliveryArea(models.Model):
         ]
         indexes = [models.Index(fields=["province", "product"], name="delivery_area_province")]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}→{self.province_id}"
+
 
 class ProductImage(models.Model):
     """An uploaded image, re-encoded (which drops EXIF data) into a large and a thumbnail
@@ -159,6 +162,9 @@ class ProductImage(models.Model):
     class Meta:
         ordering = ["position", "id"]
 
+    def __str__(self) -> str:
+        return self.alt_text or f"gambar {self.pk}"
+
     @property
     def tenant_id(self) -> int:
         return int(self.product.organisation_id)
@@ -176,9 +182,15 @@ class PriceChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.price_idr}"
+
 
 class SearchWord(models.Model):
     """The words of product names: a small table where a mistyped query word finds its
     nearest real word (pg_trgm similarity on PostgreSQL, difflib on SQLite)."""
 
     word = models.CharField(max_length=30, unique=True)
+
+    def __str__(self) -> str:
+        return self.word

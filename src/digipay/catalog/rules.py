@@ -331,8 +331,10 @@ def parse_import_row(raw: Mapping[str, Any]) -> tuple[ImportRow | None, dict[str
             )
     if errors:
         return None, errors
-    assert price is not None and min_order is not None and lead is not None
-    assert kind is not None and tkdn is not None and bmp is not None
+    if price is None or min_order is None or lead is None or kind is None:
+        raise AssertionError("unreachable: errors were reported above")
+    if tkdn is None or bmp is None:
+        raise AssertionError("unreachable: errors were reported above")
     row = ImportRow(
         sku=sku,
         name=" ".join(text("nama").split()),

@@ -123,7 +123,7 @@ def _filters(p: SearchParams, sql: _Sql) -> None:
         )
     if p.vendor_classes:
         marks = ", ".join(["%s"] * len(p.vendor_classes))
-        sql.add(f"p.vendor_class IN ({marks})", *p.vendor_classes)  # noqa: S608 - placeholders
+        sql.add(f"p.vendor_class IN ({marks})", *p.vendor_classes)
     if p.pdn_only:
         sql.add("p.is_pdn = %s", True)
     if p.min_tkdn_bp:
@@ -151,9 +151,8 @@ def _text(words: Sequence[str], *, any_word: bool) -> tuple[str, str, list[Any],
     match = _fts5_query(words, any_word=any_word)
     phrase = _fts5_phrase(words)
     rank = (
-        "(-bm25(catalog_product_fts, 10.0, 4.0, 1.0) + CASE WHEN p.id IN (SELECT rowid FROM "
-        "catalog_product_fts WHERE catalog_product_fts MATCH %s) THEN "
-        f"{PHRASE_BONUS} ELSE 0 END)"
+        "(-bm25(catalog_product_fts, 10.0, 4.0, 1.0) + CASE WHEN p.id IN (SELECT rowid FROM "  # noqa: S608
+        f"catalog_product_fts WHERE catalog_product_fts MATCH %s) THEN {PHRASE_BONUS} ELSE 0 END)"
     )
     return (
         " JOIN catalog_product_fts ON catalog_product_fts.rowid = p.id",
@@ -188,7 +187,7 @@ def _run(
 ) -> tuple[list[tuple[Any, ...]], int, bool]:
     sql = _Sql()
     _filters(p, sql)
-    join, rank, rank_params = "", "0", []
+    join, rank, rank_params = "", "0", list[Any]()
     if words:
         join, rank, rank_params, match = _text(words, any_word=any_word)
         sql.add(match[0], match[1])
@@ -307,17 +306,17 @@ def facet_counts(
         join, _rank, _rp, match = _text(words, any_word=any_word)
         sql.add(match[0], match[1])
     where = " AND ".join(sql.where)
-    base = f"FROM catalog_product p{join} WHERE {where}"  # noqa: S608
+    base = f"FROM catalog_product p{join} WHERE {where}"
     out: dict[str, list[tuple[Any, str, int]]] = {}
     with connection.cursor() as cur:
-        cur.execute(f"SELECT p.category_id, COUNT(*) {base} GROUP BY p.category_id", sql.params)  # noqa: S608
+        cur.execute(f"SELECT p.category_id, COUNT(*) {base} GROUP BY p.category_id", sql.params)
         per_category = Counter({int(k): int(n) for k, n in cur.fetchall()})
-        cur.execute(f"SELECT p.vendor_class, COUNT(*) {base} GROUP BY p.vendor_class", sql.params)  # noqa: S608
+        cur.execute(f"SELECT p.vendor_class, COUNT(*) {base} GROUP BY p.vendor_class", sql.params)
         classes = dict(cur.fetchall())
-        cur.execute(f"SELECT p.is_pdn, COUNT(*) {base} GROUP BY p.is_pdn", sql.params)  # noqa: S608
+        cur.execute(f"SELECT p.is_pdn, COUNT(*) {base} GROUP BY p.is_pdn", sql.params)
         pdn = {bool(k): int(n) for k, n in cur.fetchall()}
         cur.execute(
-            f"SELECT p.vendor_province_id, COUNT(*) {base} GROUP BY p.vendor_province_id",  # noqa: S608
+            f"SELECT p.vendor_province_id, COUNT(*) {base} GROUP BY p.vendor_province_id",
             sql.params,
         )
         provinces = dict(cur.fetchall())
@@ -334,7 +333,7 @@ def facet_counts(
 
     names = dict(Province.objects.filter(code__in=provinces).values_list("code", "name"))
     out["province"] = sorted(
-        ((code, names.get(code, code), int(n)) for code, n in provinces.items()),
+        ((code, str(names.get(code) or code), int(n)) for code, n in provinces.items()),
         key=lambda t: (-t[2], t[1]),
     )
     return out

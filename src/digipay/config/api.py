@@ -14,9 +14,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from digipay.accounts.api import router as accounts_router
 from digipay.accounts.auth import BearerAuth
+from digipay.catalog.api import router as catalog_router
 from digipay.core.errors import DomainError
 from digipay.policy.api import router as policy_router
 from digipay.treasury.api import router as treasury_router
+from digipay.vendors.api import router as vendors_router
 
 api = NinjaAPI(
     title="Digipay API",
@@ -64,3 +66,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/treasury", treasury_router)
 api.add_router("/policy", policy_router)
+api.add_router("/", vendors_router)
+api.add_router("/", catalog_router)

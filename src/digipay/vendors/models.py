@@ -178,6 +178,9 @@ class VendorInvitation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"undangan {self.pk} ({self.satker_id})"
+
     @property
     def tenant_id(self) -> int:
         return int(self.satker_id)
@@ -215,6 +218,9 @@ class VendorBankAccount(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.bank_code} {self.masked_account_no}"
+
     @property
     def tenant_id(self) -> int:
         return int(self.vendor.organisation_id)
@@ -251,6 +257,9 @@ class VendorDocument(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
     @property
     def tenant_id(self) -> int:
         return int(self.vendor.organisation_id)
@@ -269,3 +278,6 @@ class VendorDecision(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.vendor_id}"

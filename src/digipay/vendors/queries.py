@@ -130,3 +130,8 @@ def invitations_of(actor: User) -> QuerySet[VendorInvitation]:
 def sellers() -> QuerySet[Vendor]:
     """Vendors that may publish products and receive orders."""
     return _base().filter(status=VendorStatus.VERIFIED, organisation__is_active=True)
+
+
+def visible_vendors_all() -> QuerySet[Vendor]:
+    """Every vendor with what its answers need (callers have checked the gate)."""
+    return _base()
