@@ -279,10 +279,30 @@ class ImportRow:
 
 
 def _int(value: Any) -> int | None:
-    text = str(value if value is not None else "").strip().replace(".", "").replace(" ", "")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    """A whole number from a cell: 12500, "12500", "12.500" (Indonesian thousands). Anything
+    with a fraction ("12500.50", "12.500,50", 12500.5) is refused, never multiplied."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 1e15 else None
+    text = str(value if value is not None else "").strip().replace(" ", "")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
     return int(text) if re.fullmatch(r"-?\d{1,15}", text) else None
+
+
+SKU_PATTERN = r"[A-Za-z0-9._/\-]{1,40}"
+
+
+def sku_error(sku: str) -> str | None:
+    """One rule for the API, the pages and the import, so an export always imports back."""
+    if not re.fullmatch(SKU_PATTERN, sku or ""):
+        return _(
+            "SKU wajib diisi (maks. 40): huruf, angka, titik, garis miring, garis bawah, strip."
+        )
+    return None
 
 
 def parse_import_row(raw: Mapping[str, Any]) -> tuple[ImportRow | None, dict[str, str]]:
@@ -294,8 +314,8 @@ def parse_import_row(raw: Mapping[str, Any]) -> tuple[ImportRow | None, dict[str
         return "" if value is None else str(value).strip()
 
     sku = text("sku")
-    if not re.fullmatch(r"[A-Za-z0-9._\-]{1,40}", sku):
-        errors["sku"] = _("SKU wajib diisi: huruf, angka, titik, garis bawah atau strip.")
+    if problem := sku_error(sku):
+        errors["sku"] = problem
     price = _int(raw.get("harga"))
     if price is None:
         errors["harga"] = _("Harga harus bilangan bulat rupiah (tanpa desimal).")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from digipay.catalog.rules import ProductState, bp_to_percent
 
@@ -126,6 +126,8 @@ class ProductIn(Schema):
 
 
 class ProductUpdateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
     category_id: int | None = None
     unit: str | None = None

@@ -165,10 +165,8 @@ def create_product(actor: User, vendor: Vendor, data: ProductInput) -> Product:
     category = _category(data.category_id)
     provinces = _provinces(data.delivery_provinces)
     sku = (data.sku or "").strip()
-    if not sku or len(sku) > 40:
-        raise ValidationFailed(
-            _("SKU wajib diisi (maksimal 40 karakter)."), details={"field": "sku"}
-        )
+    if problem := rules.sku_error(sku):
+        raise ValidationFailed(problem, details={"field": "sku"})
     if Product.objects.filter(vendor=vendor, sku=sku).exists():
         raise ValidationFailed(_("SKU ini sudah dipakai produk lain."), details={"field": "sku"})
     product = Product(
@@ -282,7 +280,11 @@ def update_product(actor: User, product: Product, **changes: Any) -> Product:
         "lead_time_days",
     ):
         value = getattr(current, name)
-        setattr(product, name, " ".join(value.split()) if name == "name" else value)
+        if name == "name":
+            value = " ".join(value.split())
+        elif name == "description":
+            value = value.strip()
+        setattr(product, name, value)
     if "delivery_provinces" in changes:
         provinces = _provinces(changes["delivery_provinces"])
         _set_areas(product, provinces)
@@ -421,10 +423,15 @@ def add_image(
 def remove_image(actor: User, image: ProductImage) -> None:
     product = _lock(image.product)
     require(actor, "product.manage", product)
-    image.large.delete(save=False)
-    image.thumb.delete(save=False)
+    image_id, files = image.pk, (image.large, image.thumb)
     image.delete()
-    audit(actor, "product.image_removed", product, before={"image_id": image.pk})
+    audit(actor, "product.image_removed", product, before={"image_id": image_id})
+
+    def delete_files() -> None:  # only once the row is gone for good
+        for f in files:
+            f.delete(save=False)
+
+    transaction.on_commit(delete_files)
 
 
 # --- bulk import ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -85,7 +86,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ValidationFailed(_("Berkas XLSX tidak dapat dibaca.")) from exc
     sheet = book.worksheets[0]
     header: list[str] | None = None

@@ -200,6 +200,8 @@ class VendorBankAccount(models.Model):
     check_message = models.CharField(max_length=200, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     is_primary = models.BooleanField(default=False)
+    # Asked to be primary while another usable account is: promoted once its name is confirmed.
+    promote_when_verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 

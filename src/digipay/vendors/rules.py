@@ -304,6 +304,20 @@ def names_match(holder_name: str, bank_name: str) -> bool:
     return bool(a) and a == b
 
 
+def holder_is_vendor(holder_name: str, *, business_name: str, owner_name: str) -> bool:
+    """Payments go to the vendor's own account: the declared holder is the business or its
+    owner. Banks shorten and lengthen names ("CV Sinar Jaya" / "SINAR JAYA ABADI"), so one
+    name's words contained in the other's is enough; a different name is not."""
+    holder = set(normalise_name(holder_name).split())
+    if not holder:
+        return False
+    for name in (business_name, owner_name):
+        words = set(normalise_name(name).split())
+        if words and (words <= holder or holder <= words):
+            return True
+    return False
+
+
 def bank_account_error(*, bank_code: str, account_no: str, holder_name: str) -> str | None:
     if not re.fullmatch(r"\d{3}", bank_code or ""):
         return _("Kode bank harus 3 digit.")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from digipay.core import clock
 from digipay.vendors.rules import BankAccountStatus, VendorStatus
@@ -58,6 +58,8 @@ class RegistrationIn(Schema):
 
 
 class VendorUpdateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     business_name: str | None = None
     legal_form: str | None = None
     licence_kind: str | None = None

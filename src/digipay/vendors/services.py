@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from digipay.accounts import services as accounts
 from digipay.accounts.models import Organisation, Province, User
 from digipay.accounts.permissions import require
-from digipay.accounts.rules import OrgKind, Role
+from digipay.accounts.rules import OrgKind
 from digipay.accounts.services import audit
 from digipay.core import clock
 from digipay.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -282,9 +282,12 @@ def _vendor_code() -> str:
 
 
 @transaction.atomic
-def register_vendor(data: Registration) -> Vendor:
+def register_vendor(data: Registration, *, organisation_code: str = "") -> Vendor:
     """A vendor registers, by invitation or naming a partner satker. No actor: anyone may
-    sign up; nothing is sold before the partner satker verifies the business."""
+    sign up; nothing is sold before the partner satker verifies the business.
+
+    ``organisation_code`` is for system callers only (the demo data's fixed codes); a vendor
+    signing up gets a random code."""
     invitation: VendorInvitation | None = None
     if data.invitation_token:
         invitation = invitation_for(data.invitation_token)
@@ -342,7 +345,7 @@ def register_vendor(data: Registration) -> Vendor:
     org = accounts.register_organisation(
         None,
         kind=OrgKind.VENDOR,
-        code=_vendor_code(),
+        code=organisation_code or _vendor_code(),
         name=cleaned["business_name"],
         province_code=cleaned["province_id"],
         regency=cleaned["regency"],
@@ -440,8 +443,15 @@ def update_vendor(actor: User, vendor: Vendor, **changes: Any) -> Vendor:
         setattr(vendor, name, value)
     if "business_name" in changed:
         Organisation.objects.filter(pk=vendor.organisation_id).update(name=vendor.business_name)
-    reverify = bool(changed & rules.IDENTITY_FIELDS) and vendor.status == VendorStatus.VERIFIED
-    if reverify:
+    identity_changed = bool(changed & rules.IDENTITY_FIELDS)
+    if (
+        identity_changed
+        and vendor.status == VendorStatus.SUSPENDED
+        and vendor.status_before_suspension == VendorStatus.VERIFIED
+    ):
+        # Lifting the suspension must not turn unchecked identity data into verified data.
+        vendor.status_before_suspension = VendorStatus.PENDING
+    if identity_changed and vendor.status == VendorStatus.VERIFIED:
         _transition(
             actor,
             vendor,
@@ -514,6 +524,14 @@ def upload_document(
     if kind == DocumentKind.SUKET and vendor.suket_number:
         vendor.suket_status = SuketStatus.PENDING
         vendor.save(update_fields=["suket_status", "updated_at"])
+    if kind == DocumentKind.LICENCE:
+        if vendor.status == VendorStatus.VERIFIED:
+            _transition(actor, vendor, VendorAction.REVERIFY, _("Dokumen izin usaha diganti."))
+            vendor.save()
+            _notify(vendor)
+        elif vendor.status_before_suspension == VendorStatus.VERIFIED:
+            vendor.status_before_suspension = VendorStatus.PENDING
+            vendor.save(update_fields=["status_before_suspension", "updated_at"])
     return document
 
 
@@ -715,10 +733,16 @@ def send_suket_reminders(*, today: date | None = None) -> int:
                 "name": locked.business_name,
                 "until": locked.suket_valid_until,
             }
-            email = locked.email
-            transaction.on_commit(lambda e=email, s=subject, b=body: send_mail(s, b, None, [e]))
+            transaction.on_commit(_mailer(subject, body, locked.email))
             sent += 1
     return sent
+
+
+def _mailer(subject: str, body: str, to: str) -> Callable[[], None]:
+    def send() -> None:
+        send_mail(subject, body, None, [to])
+
+    return send
 
 
 # --- bank accounts ----------------------------------------------------------------------------
@@ -732,6 +756,19 @@ def inquiry_gateway(bank_code: str) -> BankGateway:
     if registry.profile(bank_code) is not None:
         return registry.gateway_for(bank_code)
     return registry.gateway_for(settings.DIGIPAY_INQUIRY_BANK)
+
+
+def _check_holder(vendor: Vendor, holder_name: str) -> None:
+    """Payments go to the vendor's own account: the holder is the business or its owner."""
+    if not rules.holder_is_vendor(
+        holder_name, business_name=vendor.business_name, owner_name=vendor.owner_name
+    ):
+        raise ValidationFailed(
+            _("Pemilik rekening harus nama usaha (%(business)s) atau nama pemiliknya (%(owner)s).")
+            % {"business": vendor.business_name, "owner": vendor.owner_name},
+            code="holder_not_vendor",
+            details={"field": "holder_name"},
+        )
 
 
 @transaction.atomic
@@ -756,16 +793,19 @@ def add_bank_account(
     live = VendorBankAccount.objects.filter(vendor=vendor, removed_at__isnull=True)
     if live.filter(bank_code=bank_code, account_no=account_no).exists():
         raise ValidationFailed(_("Rekening ini sudah terdaftar."), details={"field": "account_no"})
-    primary = primary or not live.exists()
-    if primary:
-        live.filter(is_primary=True).update(is_primary=False)
+    _check_holder(vendor, holder_name)
+    has_primary = live.filter(is_primary=True).exists()
+    # A new account becomes primary at once only when there is none; otherwise only once the
+    # bank confirmed its name (payments never move to an unchecked account).
     account = VendorBankAccount.objects.create(
         vendor=vendor,
         bank_code=bank_code,
         account_no=account_no,
         holder_name=holder_name,
-        is_primary=primary,
+        is_primary=not has_primary,
+        promote_when_verified=primary and has_primary,
     )
+    primary = account.is_primary
     audit(
         actor,
         "vendor.bank_account_added",
@@ -784,10 +824,10 @@ def check_bank_account(
         require(actor, "vendor.edit", account)
     if account.removed_at is not None:
         raise Conflict(_("Rekening ini sudah dihapus."))
-    gateway = gateway or inquiry_gateway(account.bank_code)
     external_id = f"{clock.now():%H%M%S}{secrets.randbelow(10**9):09d}"
     bank_name, message = "", ""
     try:
+        gateway = gateway or inquiry_gateway(account.bank_code)
         info = gateway.account_inquiry(
             account_no=account.account_no, bank_code=account.bank_code, external_id=external_id
         )
@@ -811,6 +851,11 @@ def check_bank_account(
         locked.bank_name_returned = bank_name[:150]
         locked.check_message = message
         locked.checked_at = clock.now()
+        if status == BankAccountStatus.VERIFIED and locked.promote_when_verified:
+            VendorBankAccount.objects.filter(
+                vendor_id=locked.vendor_id, removed_at__isnull=True, is_primary=True
+            ).update(is_primary=False)
+            locked.is_primary, locked.promote_when_verified = True, False
         locked.save()
         audit(
             actor,
@@ -836,6 +881,7 @@ def correct_holder_name(
         bank_code=account.bank_code, account_no=account.account_no, holder_name=holder_name
     ):
         raise _field_error(problem, "holder_name")
+    _check_holder(account.vendor, holder_name)
     before = {"holder_name": account.holder_name, "status": account.status}
     account.holder_name = holder_name
     account.status = BankAccountStatus.UNCHECKED
