@@ -308,3 +308,19 @@ def test_removing_the_primary_passes_it_to_a_verified_account(
     assert response.status_code == 204
     assert queries.primary_account(vendor) is None  # the one left is blocked
     assert list(queries.bank_accounts(vendor)) == [second]
+
+
+def test_only_the_vendor_or_its_owner_can_hold_the_account(vendor: Vendor) -> None:
+    """Payments go to the vendor's own account: a third person's name is refused before any
+    bank call, and nothing is recorded."""
+    before = VendorBankAccount.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_bank_account(
+            admin_of(vendor),
+            vendor,
+            bank_code=BRI,
+            account_no="034601000999301",
+            holder_name="Budi Orang Lain",
+        )
+    assert exc.value.code == "holder_not_vendor"
+    assert VendorBankAccount.objects.count() == before

@@ -434,3 +434,15 @@ def test_a_suket_file_is_required_to_verify_a_declared_suket() -> None:
     assert not done.suket_valid_on(date(2026, 6, 1))
     upload(vendor, DocumentKind.SUKET)
     assert fresh(vendor).suket_status == "PENDING"
+
+
+def test_replacing_the_licence_of_a_verified_vendor_sends_it_back_to_verification() -> None:
+    vendor = verified(licence_kind="SIUP", licence_number="510/SIUP/2025")
+    assert vendor.can_sell
+    upload(fresh(vendor))
+    again = fresh(vendor)
+    assert again.status == VendorStatus.PENDING
+    assert not again.can_sell
+    assert again.decisions.first().action == "REVERIFY"  # type: ignore[union-attr]
+    # The partner checks the new file and the vendor sells again.
+    assert services.verify_vendor(user(PP_A), again).status == VendorStatus.VERIFIED
