@@ -26,5 +26,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("accounts:delegation_list"), _("Delegasi")))
     if role in rules.SATKER_STAFF_ROLES | {Role.SATKER_ADMIN}:
         items.append((reverse("treasury:my_up"), _("UP")))
+    vendor_roles = (Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER)
+    if role in vendor_roles:
+        if rules.role_allows([role], "vendor.view"):
+            items.append((reverse("vendors:profile"), _("Profil")))
+            items.append((reverse("vendors:bank_accounts"), _("Rekening")))
+        items.append((reverse("catalog:my_products"), _("Produk saya")))
+        if rules.role_allows([role], "product.manage"):
+            items.append((reverse("catalog:import"), _("Impor")))
+    else:
+        items.append((reverse("catalog:search"), _("Katalog")))
+    if rules.role_allows([role], "vendor.invite"):
+        items.append((reverse("vendors:invitations"), _("Undangan vendor")))
+    if rules.role_allows([role], "vendor.verify"):
+        items.append((reverse("vendors:verification_queue"), _("Verifikasi vendor")))
+    if role in (Role.KPPN_ADMIN, Role.KANWIL_ADMIN, Role.DJPB_ADMIN, Role.AUDITOR):
+        items.append((reverse("vendors:registry"), _("Registri vendor")))
     items.append((reverse("policy:rules"), _("Kebijakan")))
     return {"nav_items": items}

@@ -193,9 +193,8 @@ def _published_us_sql() -> str:
     return "CAST((julianday(p.published_at) - 2440587.5) * 86400000000 AS INTEGER)"
 
 
-def _run(
-    p: SearchParams, words: Sequence[str], *, any_word: bool, limit: int
-) -> tuple[list[tuple[Any, ...]], int, bool]:
+def _inner(p: SearchParams, words: Sequence[str], *, any_word: bool) -> tuple[str, list[Any]]:
+    """The filtered, ranked match set as a subquery ``s`` (id, price, published, rank)."""
     sql = _Sql()
     _filters(p, sql)
     join, rank, rank_params = "", "0", list[Any]()
@@ -207,7 +206,32 @@ def _run(
         f"SELECT p.id, p.price_idr, {_published_us_sql()} AS published_us, {rank} AS rank "  # noqa: S608
         f"FROM catalog_product p{join} WHERE {where}"
     )
-    inner_params = [*rank_params, *sql.params]
+    return inner, [*rank_params, *sql.params]
+
+
+def _count(p: SearchParams, words: Sequence[str], *, any_word: bool) -> tuple[int, bool]:
+    """How many match, counted up to ``COUNT_CAP`` (a broad word never counts a million)."""
+    sql = _Sql()
+    _filters(p, sql)
+    join = ""
+    if words:
+        join, _rank, _rp, match = _text(words, any_word=any_word)
+        sql.add(match[0], match[1])
+    where = " AND ".join(sql.where)
+    query = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM catalog_product p{join} WHERE {where} "  # noqa: S608
+        "LIMIT %s) n"
+    )
+    with connection.cursor() as cur:
+        cur.execute(query, [*sql.params, COUNT_CAP + 1])
+        total = int(cur.fetchone()[0])
+    return min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def _rows(
+    p: SearchParams, words: Sequence[str], *, any_word: bool, limit: int
+) -> list[tuple[Any, ...]]:
+    inner, inner_params = _inner(p, words, any_word=any_word)
     order, keys, cmp = _order(p.sort, bool(words))
     outer_where, outer_params = "", []
     if p.cursor:
@@ -220,13 +244,37 @@ def _run(
         f"SELECT s.id, s.{keys[0]} FROM ({inner}) s {outer_where} "  # noqa: S608
         f"ORDER BY {order} LIMIT %s"
     )
-    count_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM ({inner}) c LIMIT %s) n"  # noqa: S608
     with connection.cursor() as cur:
         cur.execute(query, [*inner_params, *outer_params, limit + 1])
-        rows = cur.fetchall()
-        cur.execute(count_sql, [*inner_params, COUNT_CAP + 1])
-        total = int(cur.fetchone()[0])
-    return rows, min(total, COUNT_CAP), total > COUNT_CAP
+        return list(cur.fetchall())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    words: list[str]
+    any_word: bool
+    corrected: list[str] | None
+    total: int
+    capped: bool
+
+
+def _plan(p: SearchParams) -> _Plan:
+    """Which words, joined how: all words; else corrected words; else any word. Decided on
+    counts, which ignore the cursor, so every page of a search follows the same plan."""
+    words = rules.query_words(p.q)
+    total, capped = _count(p, words, any_word=False)
+    if not words or total:
+        return _Plan(words, False, None, total, capped)
+    corrected = corrected_words(words)
+    if corrected is not None:
+        total, capped = _count(p, corrected, any_word=False)
+        if total:
+            return _Plan(corrected, False, corrected, total, capped)
+    if len(words) > 1:
+        use = corrected or words
+        total, capped = _count(p, use, any_word=True)
+        return _Plan(use, True, corrected if total else None, total, capped)
+    return _Plan(words, False, None, 0, False)
 
 
 # --- typo correction --------------------------------------------------------------------------
@@ -271,18 +319,10 @@ def corrected_words(words: Sequence[str]) -> list[str] | None:
 
 def search(p: SearchParams, *, facets: bool = False) -> SearchPage:
     limit = max(1, min(p.limit or DEFAULT_LIMIT, MAX_LIMIT))
-    words = rules.query_words(p.q)
-    corrected: list[str] | None = None
-    any_word = False
-    rows, total, capped = _run(p, words, any_word=False, limit=limit)
-    # The count ignores the cursor, so a later page follows the same plan as the first.
-    if words and total == 0:
-        corrected = corrected_words(words)
-        if corrected is not None:
-            rows, total, capped = _run(p, corrected, any_word=False, limit=limit)
-        if total == 0 and len(words) > 1:
-            any_word = True
-            rows, total, capped = _run(p, corrected or words, any_word=True, limit=limit)
+    plan = _plan(p)
+    rows = _rows(p, plan.words, any_word=plan.any_word, limit=limit) if plan.total else []
+    if not plan.total and p.cursor and rules.decode_cursor(p.cursor, 2) is None:
+        raise BadCursor(p.cursor)
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [r[0] for r in rows]
@@ -301,13 +341,19 @@ def search(p: SearchParams, *, facets: bool = False) -> SearchPage:
     page = SearchPage(
         items=items,
         next_cursor=next_cursor,
-        total=total,
-        total_capped=capped,
-        corrected_query=" ".join(corrected) if corrected and total else None,
+        total=plan.total,
+        total_capped=plan.capped,
+        corrected_query=" ".join(plan.corrected) if plan.corrected else None,
     )
     if facets:
-        page.facets = facet_counts(p, corrected or words, any_word=any_word)
+        page.facets = facet_counts(p, plan.words, any_word=plan.any_word)
     return page
+
+
+def facets(p: SearchParams) -> dict[str, list[tuple[Any, str, int]]]:
+    """Facet counts alone (the catalog page loads them after the results), same plan."""
+    plan = _plan(p)
+    return facet_counts(p, plan.words, any_word=plan.any_word)
 
 
 def facet_counts(

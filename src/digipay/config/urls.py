@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("digipay.accounts.urls")),
     path("", include("digipay.treasury.urls")),
     path("", include("digipay.policy.urls")),
+    path("", include("digipay.vendors.urls")),
+    path("", include("digipay.catalog.urls")),
 ]

@@ -53,16 +53,7 @@ def vendor_out(v: Vendor) -> Vendor:
 
 
 def visible_vendor(request: HttpRequest, vendor_id: int) -> Vendor:
-    actor = actor_of(request)
-    vendor = queries.visible_vendors(actor).filter(pk=vendor_id).first()
-    if vendor is None:
-        raise NotFound(_("Data tidak ditemukan."))
-    require(
-        actor,
-        "vendor.view",
-        vendor if vendor.organisation_id == actor.organisation_id else vendor.partner_view(),
-    )
-    return vendor
+    return queries.visible_vendor(actor_of(request), vendor_id)
 
 
 def _account(request: HttpRequest, vendor_id: int, account_id: int) -> VendorBankAccount:
@@ -108,6 +99,15 @@ def invitations(request: HttpRequest) -> Any:
     actor = actor_of(request)
     require(actor, "vendor.invite", Organisation.objects.get(pk=actor.organisation_id))
     return queries.invitations_of(actor)
+
+
+@router.post("/vendors/invitations/{invitation_id}/revoke", response=InvitationOut)
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> Any:
+    actor = actor_of(request)
+    invitation = queries.invitations_of(actor).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound(_("Data tidak ditemukan."))
+    return _invitation_out(services.revoke_invitation(actor, invitation))
 
 
 @router.post("/vendors/register", auth=None, response={201: VendorOut})
@@ -160,11 +160,7 @@ def verification_queue(request: HttpRequest) -> Any:
 @router.get("/vendors/me", response=VendorOut)
 def me(request: HttpRequest) -> Any:
     actor = actor_of(request)
-    try:
-        vendor = queries.vendor_of(actor)
-    except NotFound as exc:
-        raise NotFound(_("Data vendor tidak ditemukan.")) from exc
-    return vendor_out(vendor)
+    return vendor_out(queries.vendor_of(actor))
 
 
 @router.get("/vendors/{vendor_id}", response=VendorOut)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from digipay.accounts import queries as account_queries
 from digipay.accounts.models import User
+from digipay.accounts.permissions import require
 from digipay.accounts.rules import Role
 from digipay.core.errors import NotFound
 from digipay.vendors import rules
@@ -33,7 +35,21 @@ def vendor_of(user: User) -> Vendor:
     """The vendor a vendor user works for."""
     vendor = _base().filter(organisation_id=user.organisation_id).first()
     if vendor is None or user.role not in VENDOR_ROLES:
-        raise NotFound("vendor")
+        raise NotFound(_("Data vendor tidak ditemukan."))
+    return vendor
+
+
+def visible_vendor(actor: User, vendor_id: int) -> Vendor:
+    """One vendor's full profile for the actor: found inside its scope, then the gate on the
+    vendor itself (its own users) or on its partner view (the satker side and overseers)."""
+    vendor = visible_vendors(actor).filter(pk=vendor_id).first()
+    if vendor is None:
+        raise NotFound(_("Data tidak ditemukan."))
+    require(
+        actor,
+        "vendor.view",
+        vendor if vendor.organisation_id == actor.organisation_id else vendor.partner_view(),
+    )
     return vendor
 
 

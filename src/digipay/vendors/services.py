@@ -129,6 +129,20 @@ def invite_vendor(
     return invitation, token
 
 
+@transaction.atomic
+def revoke_invitation(actor: User, invitation: VendorInvitation) -> VendorInvitation:
+    """The inviting satker withdraws an unused invitation: its link stops working."""
+    invitation = VendorInvitation.objects.select_for_update().get(pk=invitation.pk)
+    require(actor, "vendor.invite", invitation)
+    if invitation.accepted_at is not None:
+        raise Conflict(_("Undangan ini sudah digunakan."), code="invitation_used")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = clock.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit(actor, "vendor.invitation_revoked", invitation, after={"revoked": True})
+    return invitation
+
+
 def invitation_for(token: str) -> VendorInvitation:
     """The open invitation behind a link, or a clear refusal."""
     invitation = (

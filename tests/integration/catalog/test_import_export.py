@@ -570,3 +570,24 @@ def test_the_service_refuses_rows_the_same_way(kit: CatalogKit, seller: Seller) 
     assert report.errors[0]["field"] == "harga"
     assert report.created == 0
     assert products_of(seller) == {}
+
+
+def test_purge_imports_deletes_only_old_checked_files(settings: Any, tmp_path: Any) -> None:
+    import os
+    import time
+    from io import StringIO
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    old = default_storage.save("imports/7/old.csv", ContentFile(b"sku;nama\n"))
+    new = default_storage.save("imports/7/new.csv", ContentFile(b"sku;nama\n"))
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(default_storage.path(old), (two_days_ago, two_days_ago))
+    out = StringIO()
+    call_command("catalog", "purge-imports", stdout=out)
+    assert not default_storage.exists(old)
+    assert default_storage.exists(new)
+    assert out.getvalue().startswith("1 ")

@@ -353,3 +353,23 @@ def test_unknown_fields_cannot_be_edited() -> None:
         with pytest.raises(ValidationFailed):
             services.update_vendor(admin_of(vendor), vendor, **change)
     assert fresh(vendor).status == VendorStatus.PENDING
+
+
+def test_a_revoked_invitation_link_no_longer_works(api: Callable[[str], Api]) -> None:
+    invitation, token = services.invite_vendor(
+        user(PP_A),
+        satker=Organisation.objects.get(code=SATKER_A),
+        email="batal@usaha.example.co.id",
+    )
+    # Another satker's Pejabat Pengadaan cannot even see it.
+    other = api(f"pengadaan@{SATKER_B}.demo.digipay.id")
+    assert other.post(f"{INVITE}/{invitation.pk}/revoke", {}).status_code == 404
+    response = api(PP_A).post(f"{INVITE}/{invitation.pk}/revoke", {})
+    assert response.status_code == 200, response.content
+    assert AuditEvent.objects.filter(
+        action="vendor.invitation_revoked", object_id=str(invitation.pk)
+    ).exists()
+    before = counts()
+    with pytest.raises(NotFound):
+        register(invitation_token=token)
+    assert counts() == before

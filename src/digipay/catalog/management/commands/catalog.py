@@ -1,25 +1,36 @@
 """``digipay catalog reindex``: rebuild the search side tables (the lexicon everywhere, the
-FTS5 rows on SQLite) from the products, e.g. after a bulk load outside the services."""
+FTS5 rows on SQLite) from the products, e.g. after a bulk load outside the services.
+
+``digipay catalog purge-imports``: delete checked import files whose import was never
+confirmed (the import page keeps the checked file between the dry run and "Impor sekarang");
+run daily from the scheduler."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from digipay.catalog import search
 from digipay.catalog.models import Product
+from digipay.core import clock
 
 
 class Command(BaseCommand):
     help = "Catalog maintenance. 'reindex' rebuilds the search lexicon (and FTS5 on SQLite)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("subcommand", choices=["reindex"])
+        parser.add_argument("subcommand", choices=["reindex", "purge-imports"])
         parser.add_argument("--batch", type=int, default=2000)
+        parser.add_argument("--older-than-hours", type=int, default=24)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "purge-imports":
+            self._purge(options["older_than_hours"])
+            return
         batch: int = options["batch"]
         last, total = 0, 0
         while True:
@@ -34,3 +45,19 @@ class Command(BaseCommand):
                 search.index_products(products)
             last, total = products[-1].pk, total + len(products)
         self.stdout.write(f"{total} produk diindeks ulang.")
+
+    def _purge(self, hours: int) -> None:
+        cutoff = clock.now() - timedelta(hours=hours)
+        removed = 0
+        try:
+            folders, _files = default_storage.listdir("imports")
+        except FileNotFoundError:
+            folders = []
+        for folder in folders:
+            _dirs, files = default_storage.listdir(f"imports/{folder}")
+            for name in files:
+                path = f"imports/{folder}/{name}"
+                if default_storage.get_modified_time(path) < cutoff:
+                    default_storage.delete(path)
+                    removed += 1
+        self.stdout.write(f"{removed} berkas impor lama dihapus.")
