@@ -25,15 +25,22 @@ messages: $(STAMP)
 DEMO_BANKS := src/digipay/demo/banks.json
 BANKSIM_DB := var/banksim.sqlite3
 
+# Waits (at most ~10 s) until the bank simulator accepts connections.
+WAIT_BANKSIM := $(BIN)/python -c 'import socket, time; \
+up = lambda: socket.socket().connect_ex(("127.0.0.1", 8100)) == 0 or time.sleep(0.2); \
+raise SystemExit(0 if any(up() for _ in range(50)) else 1)'
+
 ## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first),
 ## with the bank simulator at http://127.0.0.1:8100 notifying the app (stopped with the app).
+## The simulator starts first: the demo data checks the vendors' bank accounts with it.
 run: $(STAMP) messages
 	DEBUG=1 $(BIN)/digipay migrate --no-input -v 0
-	DEBUG=1 $(BIN)/digipay demo-data
 	@mkdir -p var
 	@$(BIN)/digipay banksim --host 127.0.0.1 --port 8100 --database $(BANKSIM_DB) --log-level warning \
 	  --notify-url http://127.0.0.1:8000/snap/v1.0/notifications & echo $$! > var/banksim.pid; \
 	trap 'kill $$(cat var/banksim.pid) 2>/dev/null; rm -f var/banksim.pid' EXIT INT TERM; \
+	$(WAIT_BANKSIM) || echo "Simulator bank belum menjawab di port 8100: rekening vendor demo belum dicek."; \
+	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay demo-data && \
 	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay runserver 127.0.0.1:8000
 
 ## make banksim: only the bank simulator (docs/banksim.md).
@@ -70,3 +77,11 @@ pytest: $(STAMP) messages
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache
+
+## make bench-catalog: catalog search at 1M products / 50k vendors, API vs pgbench on PostgreSQL
+## (not part of `make test`; needs PostgreSQL on 127.0.0.1 and pgbench; docs/benchmarks.md).
+## Smaller: make bench-catalog BENCH_ARGS="--products 20000 --vendors 1000 --duration 5"
+.PHONY: bench-catalog
+BENCH_ARGS ?= --products 1000000 --vendors 50000 --clients 8 --duration 30
+bench-catalog: $(STAMP)
+	$(BIN)/python tests/bench/bench_catalog.py $(BENCH_ARGS)

@@ -44,6 +44,13 @@ def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Uploaded files (vendor documents, product images, the full demo set's images) go to a
+    # temporary directory, never to the developer's var/media.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
@@ -52,9 +59,9 @@ def on_postgres() -> bool:
 @pytest.fixture
 def world(db: None) -> dict[str, Any]:
     """The demo data set, loaded through the services: 2 Kanwil, 2 KPPN, 3 satker (A and C
-    under KPPN 019 Jakarta, B under KPPN 030 Bandung), vendors, bank operators, an auditor
-    granted Kanwil DKI Jakarta."""
-    demo_set.load()
+    under KPPN 019 Jakarta, B under KPPN 030 Bandung), two verified vendors (UMKM-0001 and
+    UMKM-0002) with a few products, bank operators, an auditor granted Kanwil DKI Jakarta."""
+    demo_set.load(full=False)
     orgs = {o.code: o for o in Organisation.objects.all()}
     return {
         "satker_a": orgs["415256"],

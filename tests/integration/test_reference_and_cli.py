@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from digipay import demo as demo_set
 from digipay.accounts import demo
 from digipay.accounts.models import Organisation, Province, User
 from digipay.accounts.rules import OrgKind
+from digipay.catalog.models import ProductImage
+from digipay.vendors.models import Vendor
 
 
 def test_38_provinces_and_the_himbara_banks_are_seeded(db: None) -> None:
@@ -35,10 +38,21 @@ def test_demo_data_is_idempotent_and_prints_the_logins(db: None) -> None:
     assert demo.DEMO_TOTP_BASE32 in first
     assert "admin@415256.demo.digipay.id" in first
     users = User.objects.count()
+    # The full set (issue 5): about twenty verified vendors across the demo provinces, 300+
+    # products with images, one vendor pending and one rejected.
+    counts = demo_set.counts()
+    assert counts["vendors_verified"] >= 20
+    assert counts["vendors_pending"] == 1
+    assert counts["vendors_rejected"] == 1
+    assert counts["products"] >= 300
+    assert ProductImage.objects.values("product").distinct().count() >= 300
+    assert Vendor.objects.values("province").distinct().count() >= 5
+    assert f"{counts['products']} produk" in first
     out = StringIO()
     call_command("demo_data", stdout=out)
     assert "Data demo sudah ada." in out.getvalue()
     assert User.objects.count() == users
+    assert demo_set.counts() == counts
     # Three satkers with the five operational roles and an admin each.
     for code in ("415256", "652840", "527010"):
         roles = set(User.objects.filter(organisation__code=code).values_list("role", flat=True))

@@ -31,15 +31,21 @@ class DemoLogin:
     two_factor: bool
 
 
-class _Niks:
-    """Valid, obviously synthetic NIKs: Jakarta Pusat region, birth date 15/08/85."""
+def demo_nik(serial: int) -> str:
+    """A valid, obviously synthetic NIK: Jakarta Pusat region, birth date 15/08/85, and the
+    serial. This module uses serials 1–99; other apps' demo data take theirs from 100 up."""
+    if not 1 <= serial <= 9999:
+        raise ValueError(f"NIK serial out of range: {serial}")
+    return f"317101150885{serial:04d}"
 
+
+class _Niks:
     def __init__(self) -> None:
         self.n = 0
 
     def next(self) -> str:
         self.n += 1
-        return f"317101150885{self.n:04d}"
+        return demo_nik(self.n)
 
 
 SATKERS = [
@@ -57,7 +63,8 @@ SATKERS = [
 ]
 
 
-def _enrol(user: User) -> None:
+def enrol(user: User) -> None:
+    """Enrol a demo user whose role requires 2FA with the shared demo TOTP key."""
     if rules.requires_two_factor(user.role):
         TOTPDevice.objects.get_or_create(
             user=user,
@@ -207,20 +214,7 @@ def load() -> bool:
         made.append(admin)
         for role, local, person in staff:
             user(admin, satker, role, f"{local}@{code}.demo.digipay.id", f"{person} ({code})")
-    for code, name in (
-        ("UMKM-0001", "CV Sinar Jaya Abadi"),
-        ("UMKM-0002", "UD Berkah Tani Makmur"),
-    ):
-        vendor = services.register_organisation(
-            None, kind=OrgKind.VENDOR, code=code, name=name, province_code="32"
-        )
-        services.register_vendor_admin(
-            vendor=vendor,
-            email=f"admin@{code.lower()}.demo.digipay.id",
-            full_name=f"Pemilik {name}",
-            nik=niks.next(),
-            password=DEMO_PASSWORD,
-        )
+    # The vendors (UMKM-0001, ...) register through the vendors app: digipay.vendors.demo.
     for bank_code in ("002", "008", "009", "200"):
         bank = Organisation.objects.get(kind=OrgKind.BANK, code=bank_code)
         user(
@@ -243,5 +237,5 @@ def load() -> bool:
         djpb_admin, auditor=auditor, organisation=kanwils[0], valid_until=date(2027, 12, 31)
     )
     for u in User.objects.filter(email__endswith=".demo.digipay.id"):
-        _enrol(u)
+        enrol(u)
     return True

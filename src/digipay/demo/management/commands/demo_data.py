@@ -16,6 +16,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = demo_set.load()
         self.stdout.write("Data demo dimuat." if created else "Data demo sudah ada.")
+        c = demo_set.counts()
+        self.stdout.write(
+            f"{c['vendors_verified']} vendor terverifikasi, {c['vendors_pending']} menunggu "
+            f"verifikasi, {c['vendors_rejected']} ditolak; {c['products']} produk "
+            f"({c['products_listed']} tayang), {c['product_images']} gambar; "
+            f"{c['bank_accounts_verified']}/{c['bank_accounts']} rekening vendor terverifikasi bank."
+        )
         self.stdout.write("")
         self.stdout.write(f"Kata sandi semua akun demo: {demo.DEMO_PASSWORD}")
         self.stdout.write(
