@@ -99,6 +99,17 @@ class Product(models.Model):
                 condition=Q(is_listed=True),
                 name="product_listed_category",
             ),
+            # A leaf category's listed products, newest first or by price (catalog search).
+            models.Index(
+                fields=["category", "-published_at", "-id"],
+                condition=Q(is_listed=True),
+                name="product_leaf_newest",
+            ),
+            models.Index(
+                fields=["category", "price_idr", "id"],
+                condition=Q(is_listed=True),
+                name="product_leaf_price",
+            ),
             models.Index(fields=["organisation", "state"], name="product_org_state"),
             models.Index(fields=["vendor", "is_listed"], name="product_vendor_listed"),
         ]

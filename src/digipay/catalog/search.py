@@ -22,11 +22,12 @@ import difflib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection
 from django.db.models.functions import Length
+from django.utils.dateparse import parse_datetime
 
 from digipay.catalog import rules
 from digipay.catalog.models import Category, Product, SearchWord
@@ -34,7 +35,7 @@ from digipay.catalog.rules import SortOrder
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 24
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 PHRASE_BONUS = 10.0
 # Indonesian product names put the kind of thing first ("Kertas HVS A4", "Amplop … kertas"):
 # a name that starts with the first query word is what the buyer is looking for.
@@ -63,7 +64,7 @@ class SearchPage:
     items: list[Product]
     next_cursor: str | None
     total: int
-    total_capped: bool
+    total_capped: bool  # "1.000+": counting a broad word's matches exactly costs too much
     corrected_query: str | None = None
     facets: dict[str, list[tuple[Any, str, int]]] | None = field(default=None)
 
@@ -80,8 +81,13 @@ def _pg() -> bool:
 
 
 def _pg_tsquery(words: Sequence[str], *, any_word: bool) -> str:
-    """A to_tsquery text: words are [a-z0-9]+ already, so nothing needs escaping."""
-    parts = [f"{w}:*" if i == len(words) - 1 and len(w) >= 3 else w for i, w in enumerate(words)]
+    """A to_tsquery text: words are [a-z0-9]+ already, so nothing needs escaping. The last
+    word is also a prefix (partial words). PostgreSQL's parser reads the "10" of "HD-10" as
+    the signed integer "-10", so a number matches either form."""
+    parts = []
+    for i, w in enumerate(words):
+        suffix = ":*" if i == len(words) - 1 and len(w) >= 3 else ""
+        parts.append(f"({w}{suffix} | -{w}{suffix})" if w.isdigit() else f"{w}{suffix}")
     return (" | " if any_word else " & ").join(parts)
 
 
@@ -115,8 +121,13 @@ class _Sql:
 def _filters(p: SearchParams, sql: _Sql) -> None:
     sql.add("p.is_listed = %s", True)
     if p.category_id is not None:
-        path = Category.objects.filter(pk=p.category_id).values_list("path", flat=True).first()
-        sql.add("p.category_path LIKE %s", (path or "-none-") + "%")
+        category = Category.objects.filter(pk=p.category_id).first()
+        if category is not None and not category.children.exists():
+            # A leaf: its own partial indexes serve the newest and price orders.
+            sql.add("p.category_id = %s", category.pk)
+        else:
+            path = category.path if category is not None else "-none-"
+            sql.add("p.category_path LIKE %s", path + "%")
     if p.price_min is not None:
         sql.add("p.price_idr >= %s", p.price_min)
     if p.price_max is not None:
@@ -175,38 +186,41 @@ def _text(words: Sequence[str], *, any_word: bool) -> tuple[str, str, list[Any],
 
 # --- ordering and cursor ----------------------------------------------------------------------
 
-
-def _order(sort: str, has_text: bool) -> tuple[str, list[str], str]:
-    """(ORDER BY, cursor key columns, comparison) for the outer query over ``s``."""
-    if sort == SortOrder.PRICE_ASC:
-        return "s.price_idr ASC, s.id ASC", ["price_idr", "id"], ">"
-    if sort == SortOrder.PRICE_DESC:
-        return "s.price_idr DESC, s.id DESC", ["price_idr", "id"], "<"
-    if sort == SortOrder.RELEVANCE and has_text:
-        return "s.rank DESC, s.id DESC", ["rank", "id"], "<"
-    return "s.published_us DESC, s.id DESC", ["published_us", "id"], "<"
+# sort → (key column, ORDER BY, keyset comparison). The order is on real columns, so the
+# partial indexes (price, id) and (published_at, id) deliver rows already sorted and the scan
+# stops after the page; the cursor is a row comparison on the same columns.
+_ORDERS: dict[str, tuple[str, str, str]] = {
+    SortOrder.PRICE_ASC: ("p.price_idr", "p.price_idr ASC, p.id ASC", ">"),
+    SortOrder.PRICE_DESC: ("p.price_idr", "p.price_idr DESC, p.id DESC", "<"),
+    SortOrder.NEWEST: ("p.published_at", "p.published_at DESC, p.id DESC", "<"),
+}
 
 
-def _published_us_sql() -> str:
-    if _pg():
-        return "CAST(EXTRACT(EPOCH FROM p.published_at) * 1000000 AS BIGINT)"
-    return "CAST((julianday(p.published_at) - 2440587.5) * 86400000000 AS INTEGER)"
+def _cursor_value(sort: str, value: Any) -> Any:
+    """A cursor's key as the database compares it (published_at travels as epoch µs)."""
+    if sort == SortOrder.NEWEST:
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(value))
+        return connection.ops.adapt_datetimefield_value(moment)
+    return int(value)
 
 
-def _inner(p: SearchParams, words: Sequence[str], *, any_word: bool) -> tuple[str, list[Any]]:
-    """The filtered, ranked match set as a subquery ``s`` (id, price, published, rank)."""
+def _cursor_key(sort: str, value: Any) -> int | float:
+    if sort == SortOrder.NEWEST:
+        return epoch_us(parse_datetime(value) if isinstance(value, str) else value)
+    return float(value) if isinstance(value, float) else int(value or 0)
+
+
+def _match(
+    p: SearchParams, words: Sequence[str], *, any_word: bool
+) -> tuple[str, _Sql, str, list[Any]]:
+    """(join, filters incl. the text match, rank expression, rank params)."""
     sql = _Sql()
     _filters(p, sql)
     join, rank, rank_params = "", "0", list[Any]()
     if words:
         join, rank, rank_params, match = _text(words, any_word=any_word)
         sql.add(match[0], match[1])
-    where = " AND ".join(sql.where)
-    inner = (
-        f"SELECT p.id, p.price_idr, {_published_us_sql()} AS published_us, {rank} AS rank "  # noqa: S608
-        f"FROM catalog_product p{join} WHERE {where}"
-    )
-    return inner, [*rank_params, *sql.params]
+    return join, sql, rank, rank_params
 
 
 def _count(p: SearchParams, words: Sequence[str], *, any_word: bool) -> tuple[int, bool]:
@@ -230,23 +244,44 @@ def _count(p: SearchParams, words: Sequence[str], *, any_word: bool) -> tuple[in
 
 def _rows(
     p: SearchParams, words: Sequence[str], *, any_word: bool, limit: int
-) -> list[tuple[Any, ...]]:
-    inner, inner_params = _inner(p, words, any_word=any_word)
-    order, keys, cmp = _order(p.sort, bool(words))
-    outer_where, outer_params = "", []
+) -> tuple[list[tuple[Any, ...]], str]:
+    """One page of (id, sort key) rows and the sort actually used."""
+    join, sql, rank, rank_params = _match(p, words, any_word=any_word)
+    sort = p.sort if p.sort in _ORDERS else SortOrder.RELEVANCE
+    if sort == SortOrder.RELEVANCE and not words:
+        sort = SortOrder.NEWEST
+    values = None
     if p.cursor:
-        values = rules.decode_cursor(p.cursor, len(keys))
+        values = rules.decode_cursor(p.cursor, 2)
         if values is None:
             raise BadCursor(p.cursor)
-        outer_where = f"WHERE (s.{keys[0]} {cmp} %s OR (s.{keys[0]} = %s AND s.id {cmp} %s))"
-        outer_params = [values[0], values[0], values[1]]
-    query = (
-        f"SELECT s.id, s.{keys[0]} FROM ({inner}) s {outer_where} "  # noqa: S608
-        f"ORDER BY {order} LIMIT %s"
-    )
+    if sort == SortOrder.RELEVANCE:
+        where = " AND ".join(sql.where)
+        inner = f"SELECT p.id, {rank} AS rank FROM catalog_product p{join} WHERE {where}"  # noqa: S608
+        outer, outer_params = "", list[Any]()
+        if values is not None:
+            outer = "WHERE (s.rank < %s OR (s.rank = %s AND s.id < %s))"
+            outer_params = [values[0], values[0], int(values[1])]
+        query = (
+            f"SELECT s.id, s.rank FROM ({inner}) s {outer} "  # noqa: S608
+            "ORDER BY s.rank DESC, s.id DESC LIMIT %s"
+        )
+        params = [*rank_params, *sql.params, *outer_params, limit + 1]
+    else:
+        column, order, cmp = _ORDERS[sort]
+        if values is not None:
+            sql.add(
+                f"({column}, p.id) {cmp} (%s, %s)", _cursor_value(sort, values[0]), int(values[1])
+            )
+        where = " AND ".join(sql.where)
+        query = (
+            f"SELECT p.id, {column} FROM catalog_product p{join} WHERE {where} "  # noqa: S608
+            f"ORDER BY {order} LIMIT %s"
+        )
+        params = [*sql.params, limit + 1]
     with connection.cursor() as cur:
-        cur.execute(query, [*inner_params, *outer_params, limit + 1])
-        return list(cur.fetchall())
+        cur.execute(query, params)
+        return list(cur.fetchall()), sort
 
 
 @dataclass(frozen=True)
@@ -320,7 +355,9 @@ def corrected_words(words: Sequence[str]) -> list[str] | None:
 def search(p: SearchParams, *, facets: bool = False) -> SearchPage:
     limit = max(1, min(p.limit or DEFAULT_LIMIT, MAX_LIMIT))
     plan = _plan(p)
-    rows = _rows(p, plan.words, any_word=plan.any_word, limit=limit) if plan.total else []
+    rows, sort = (
+        _rows(p, plan.words, any_word=plan.any_word, limit=limit) if plan.total else ([], p.sort)
+    )
     if not plan.total and p.cursor and rules.decode_cursor(p.cursor, 2) is None:
         raise BadCursor(p.cursor)
     more = len(rows) > limit
@@ -336,8 +373,7 @@ def search(p: SearchParams, *, facets: bool = False) -> SearchPage:
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        key = float(last[1]) if isinstance(last[1], float) else int(last[1] or 0)
-        next_cursor = rules.encode_cursor([key, int(last[0])])
+        next_cursor = rules.encode_cursor([_cursor_key(sort, last[1]), int(last[0])])
     page = SearchPage(
         items=items,
         next_cursor=next_cursor,
@@ -455,6 +491,11 @@ def index_products(products: Iterable[Product]) -> None:
 
 
 def epoch_us(moment: datetime | None) -> int:
+    """Microseconds since 1970 (exact integer arithmetic; a naive value is UTC, as SQLite
+    returns them)."""
     if moment is None:
         return 0
-    return int((moment - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
