@@ -1,5 +1,5 @@
 """Separation of duties: even holding two roles by delegation, one person never does two
-incompatible steps (order+approve, approve+pay, receive+pay) on the same purchase.
+incompatible steps (order+approve, approve+pay, approve+receive, receive+pay) on the same purchase.
 
 The purchase objects arrive with the orders issue; here a minimal object stands in for one,
 implementing the gate's protocol (tenant_id + duty_holders) exactly as orders will.

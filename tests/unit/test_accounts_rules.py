@@ -12,7 +12,7 @@ NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("order", "approve"), ("approve", "pay"), ("receive", "pay")],
+    [("order", "approve"), ("approve", "pay"), ("approve", "receive"), ("receive", "pay")],
 )
 def test_incompatible_steps_conflict_both_ways(first: str, second: str) -> None:
     assert rules.violates_separation(actor_id=7, step=second, duty_holders={first: [7]}) == first

@@ -26,6 +26,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("accounts:delegation_list"), _("Delegasi")))
     if role in rules.SATKER_STAFF_ROLES | {Role.SATKER_ADMIN}:
         items.append((reverse("treasury:my_up"), _("UP")))
+    if rules.role_allows([role], "order.view"):
+        items.append((reverse("orders:list"), _("Pesanan")))
+    if rules.role_allows([role], "order.cart"):
+        items.append((reverse("orders:cart"), _("Keranjang")))
     vendor_roles = (Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER)
     if role in vendor_roles:
         if rules.role_allows([role], "vendor.view"):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from digipay.accounts import queries, rules
 from digipay.accounts.models import User
-from digipay.core.errors import AuthenticationFailed, NotFound, PermissionDenied
+from digipay.core.errors import AuthenticationFailed, DomainError, NotFound, PermissionDenied
 
 log = logging.getLogger("digipay.security")
 
@@ -52,26 +52,43 @@ def _deny(actor: User, action: str, obj: Any, reason: str) -> None:
     )
 
 
+def allows(actor: User | Any, action: str, obj: Tenanted | None = None) -> bool:
+    """Whether ``require`` would let the actor through, without logging a denial (for pages
+    that show only the actions a user may take)."""
+    try:
+        _check(actor, action, obj, log=False)
+    except DomainError:
+        return False
+    return True
+
+
 def require(actor: User | Any, action: str, obj: Tenanted | None = None) -> None:
     """Allow ``actor`` to do ``action`` on ``obj``, or raise a DomainError (401/403/404)."""
+    _check(actor, action, obj, log=True)
+
+
+def _check(actor: User | Any, action: str, obj: Tenanted | None, *, log: bool) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise AuthenticationFailed(_("Silakan masuk terlebih dahulu."))
     policy = rules.ACTIONS.get(action)
     if policy is None:
         raise KeyError(f"unknown action {action!r}")
     if obj is not None and not queries.can_reach(actor, obj.tenant_id, read_only=policy.read_only):
-        _deny(actor, action, obj, "tenant")
+        if log:
+            _deny(actor, action, obj, "tenant")
         raise NotFound(_("Data tidak ditemukan."))
     roles = queries.effective_roles(actor)
     if not rules.role_allows(roles, action):
-        _deny(actor, action, obj, "role")
+        if log:
+            _deny(actor, action, obj, "role")
         raise PermissionDenied(_("Peran Anda tidak berwenang melakukan tindakan ini."))
     if policy.step is not None and isinstance(obj, HasDuties):
         conflict = rules.violates_separation(
             actor_id=actor.pk, step=policy.step, duty_holders=obj.duty_holders()
         )
         if conflict is not None:
-            _deny(actor, action, obj, f"separation:{conflict}")
+            if log:
+                _deny(actor, action, obj, f"separation:{conflict}")
             raise PermissionDenied(
                 _("Pemisahan tugas: Anda sudah melakukan langkah '%(step)s' pada transaksi ini.")
                 % {"step": conflict},

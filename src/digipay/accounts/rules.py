@@ -195,8 +195,30 @@ ACTIONS: Mapping[str, ActionPolicy] = {
     ),
     "product.manage": ActionPolicy(frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF})),
     "category.manage": ActionPolicy(frozenset({Role.DJPB_ADMIN})),
-    # The purchase steps. Their objects arrive with the orders and payments apps; the steps
-    # are declared here so that separation of duties is one table for the whole system.
+    # Orders (gate object: the order for the satker side, ``Order.vendor_view()`` for the
+    # vendor side). The purchase steps carry ``step`` so that separation of duties is one table
+    # for the whole system.
+    "order.view": ActionPolicy(
+        SATKER_STAFF_ROLES
+        | {
+            Role.SATKER_ADMIN,
+            Role.VENDOR_ADMIN,
+            Role.VENDOR_STAFF,
+            Role.VENDOR_COURIER,
+            Role.KPPN_ADMIN,
+            Role.KANWIL_ADMIN,
+            Role.DJPB_ADMIN,
+            Role.AUDITOR,
+        },
+        read_only=True,
+    ),
+    "order.cart": ActionPolicy(frozenset({Role.PEMESAN})),
+    "order.prepare": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN}), step="order"),
+    "order.vendor_respond": ActionPolicy(frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF})),
+    "order.ship": ActionPolicy(
+        frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER})
+    ),
+    "order.cancel_agreed": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN, Role.PPK})),
     "order.submit": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN}), step="order"),
     "order.approve": ActionPolicy(frozenset({Role.PPK}), step="approve"),
     "order.receive": ActionPolicy(frozenset({Role.PENERIMA_BARANG}), step="receive"),
@@ -208,6 +230,7 @@ INCOMPATIBLE_STEPS: frozenset[frozenset[str]] = frozenset(
     {
         frozenset({"order", "approve"}),
         frozenset({"approve", "pay"}),
+        frozenset({"approve", "receive"}),
         frozenset({"receive", "pay"}),
     }
 )

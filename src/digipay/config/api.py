@@ -16,6 +16,8 @@ from digipay.accounts.api import router as accounts_router
 from digipay.accounts.auth import BearerAuth
 from digipay.catalog.api import router as catalog_router
 from digipay.core.errors import DomainError
+from digipay.notifications.api import router as notifications_router
+from digipay.orders.api import router as orders_router
 from digipay.policy.api import router as policy_router
 from digipay.treasury.api import router as treasury_router
 from digipay.vendors.api import router as vendors_router
@@ -68,3 +70,5 @@ api.add_router("/treasury", treasury_router)
 api.add_router("/policy", policy_router)
 api.add_router("/", vendors_router)
 api.add_router("/", catalog_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/", orders_router)

@@ -61,15 +61,20 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "digipay.core",
+    "digipay.worker",
     "digipay.audit",
     "digipay.accounts",
+    "digipay.notifications",
     "digipay.ledger",
     "digipay.policy",
     "digipay.treasury",
     "digipay.integrations",
     "digipay.vendors",
     "digipay.catalog",
+    "digipay.orders",
     "digipay.demo",
 ]
 
@@ -109,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "digipay.accounts.context_processors.navigation",
+                "digipay.notifications.context_processors.unread",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -121,6 +127,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "DB_JIT", False
+):
+    # Short OLTP queries: JIT compilation costs ~15 ms on plans that run in a few ms once
+    # indexed (docs/benchmarks.md, catalog search). DB_JIT=1 turns it back on.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if not os.environ.get("DATABASE_URL"):
         # The embedded default: make its folder so a fresh clone runs without a setup step.
@@ -134,6 +147,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# Background tasks (django-tasks, docs/adr/0012): the database backend keeps the queue in
+# PostgreSQL/SQLite; `digipay worker` runs it together with the periodic jobs.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("digipay.policy.urls")),
     path("", include("digipay.vendors.urls")),
     path("", include("digipay.catalog.urls")),
+    path("", include("digipay.orders.urls")),
+    path("", include("digipay.notifications.urls")),
 ]

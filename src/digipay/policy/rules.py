@@ -37,6 +37,10 @@ class PolicyKey(models.TextChoices):
         _("Batal otomatis bila vendor tidak menanggapi"),
     )
     NEGO_MAX_ROUNDS = "NEGO_MAX_ROUNDS", _("Batas putaran negosiasi per pihak")
+    SPLIT_BLOCKS = (
+        "SPLIT_BLOCKS",
+        _("Pemecahan transaksi diblokir (1) atau hanya ditandai untuk PPK (0)"),
+    )
 
 
 UNIT_OF: dict[str, str] = {
@@ -49,6 +53,7 @@ UNIT_OF: dict[str, str] = {
     PolicyKey.AUTO_CANCEL_PPK_WORKDAYS: Unit.WORKDAYS,
     PolicyKey.AUTO_CANCEL_VENDOR_DAYS: Unit.DAYS,
     PolicyKey.NEGO_MAX_ROUNDS: Unit.COUNT,
+    PolicyKey.SPLIT_BLOCKS: Unit.COUNT,
 }
 
 

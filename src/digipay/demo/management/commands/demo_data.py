@@ -21,7 +21,8 @@ class Command(BaseCommand):
             f"{c['vendors_verified']} vendor terverifikasi, {c['vendors_pending']} menunggu "
             f"verifikasi, {c['vendors_rejected']} ditolak; {c['products']} produk "
             f"({c['products_listed']} tayang), {c['product_images']} gambar; "
-            f"{c['bank_accounts_verified']}/{c['bank_accounts']} rekening vendor terverifikasi bank."
+            f"{c['bank_accounts_verified']}/{c['bank_accounts']} rekening vendor "
+            "terverifikasi bank."
         )
         self.stdout.write("")
         self.stdout.write(f"Kata sandi semua akun demo: {demo.DEMO_PASSWORD}")

@@ -1,0 +1,124 @@
+"""Reads for orders: which orders an actor sees, the to-do list per role, the actions the
+actor may take now (exactly those the services would allow)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from digipay.accounts import queries as account_queries
+from digipay.accounts.models import User
+from digipay.accounts.permissions import allows, require
+from digipay.accounts.rules import Role
+from digipay.core import clock
+from digipay.core.errors import NotFound
+from digipay.orders import rules
+from digipay.orders.models import Cart, CartLine, Offer, Order
+from digipay.orders.rules import OrderState, Side
+from digipay.policy import queries as policy
+from digipay.policy.rules import PolicyKey
+
+VENDOR_ROLES = frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER})
+OVERSEERS = frozenset({Role.KPPN_ADMIN, Role.KANWIL_ADMIN, Role.DJPB_ADMIN, Role.AUDITOR})
+
+
+def _base() -> QuerySet[Order]:
+    return Order.objects.select_related("satker", "vendor", "ppk", "card")
+
+
+def visible_orders(actor: User) -> QuerySet[Order]:
+    """Satker users: their satker's orders; vendor users: their vendor's; KPPN, Kanwil, DJPb
+    and auditors: the satkers they oversee."""
+    if actor.role in VENDOR_ROLES:
+        return _base().filter(vendor_organisation_id=actor.organisation_id)
+    if actor.role in OVERSEERS:
+        reachable = account_queries.reachable_organisations(actor, read_only=True)
+        return _base().filter(satker__in=reachable)
+    return _base().filter(satker_id=actor.organisation_id)
+
+
+def order_for(actor: User, order_id: int) -> Order:
+    order = visible_orders(actor).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("Pesanan tidak ditemukan."))
+    require(actor, "order.view", order.vendor_view() if actor.role in VENDOR_ROLES else order)
+    return order
+
+
+def _last_offer_side() -> Subquery:
+    return Subquery(
+        Offer.objects.filter(order=OuterRef("pk")).order_by("-created_at", "-id").values("side")[:1]
+    )
+
+
+def todo(actor: User) -> QuerySet[Order]:
+    """The orders waiting for this actor's role."""
+    orders = visible_orders(actor).annotate(last_offer=_last_offer_side())
+    role = actor.role
+    if role == Role.PEJABAT_PENGADAAN:
+        return orders.filter(
+            Q(state__in=(OrderState.MENUNGGU_RINCIAN, OrderState.NEGO_SELESAI))
+            | Q(state=OrderState.PROSES_NEGO, last_offer=Side.VENDOR)
+        )
+    if role == Role.PPK:
+        return orders.filter(state=OrderState.MENUNGGU_PPK).filter(
+            Q(ppk=actor) | Q(ppk__isnull=True)
+        )
+    if role == Role.PENERIMA_BARANG:
+        return orders.filter(state=OrderState.DIKIRIM)
+    if role in (Role.VENDOR_ADMIN, Role.VENDOR_STAFF):
+        return orders.filter(
+            Q(state__in=(OrderState.MENUNGGU_VENDOR, OrderState.DIPROSES, OrderState.KOMPLAIN))
+            | Q(state=OrderState.PROSES_NEGO, last_offer=Side.BUYER)
+        )
+    if role == Role.VENDOR_COURIER:
+        return orders.filter(state=OrderState.DIPROSES)
+    return orders.none()
+
+
+def counts_by_state(actor: User) -> dict[str, int]:
+    rows = visible_orders(actor).values("state").annotate(n=Count("id"))
+    return {row["state"]: int(row["n"]) for row in rows}
+
+
+def allowed_actions(actor: User, order: Order) -> list[str]:
+    """The actions this actor may take on this order now: the table rows from its state whose
+    gate lets the actor through (role, tenant, separation of duties)."""
+    last = order.offers.order_by("-created_at", "-id").values_list("side", flat=True).first()
+    lines = list(order.lines.filter(removed=False))
+    situation = rules.Situation(
+        last_offer_side=last,
+        buyer_rounds=order.buyer_rounds,
+        vendor_rounds=order.vendor_rounds,
+        max_rounds=int(policy.value_in_force(PolicyKey.NEGO_MAX_ROUNDS, clock.today_jakarta())),
+        unshipped=sum(line.quantity - line.shipped_quantity for line in lines),
+        unreceived=sum(line.shipped_quantity - line.received_quantity for line in lines),
+    )
+    allowed = []
+    for row in rules.actions_from(order.state):
+        if row.gate is None or not rules.action_available(row, situation):
+            continue
+        target = order.vendor_view() if row.side == Side.VENDOR else order
+        if not allows(actor, row.gate, target):
+            continue
+        if (
+            row.action in (rules.Action.APPROVE, rules.Action.REJECT)
+            and order.ppk_id is not None
+            and order.ppk_id != actor.pk
+            and actor.role == Role.PPK
+        ):
+            continue  # another PPK was chosen for this order
+        if row.action in allowed:
+            continue
+        allowed.append(str(row.action))
+    return allowed
+
+
+def cart_of(actor: User) -> Cart | None:
+    return Cart.objects.filter(user=actor).first()
+
+
+def cart_lines(actor: User) -> QuerySet[CartLine]:
+    return CartLine.objects.filter(cart__user=actor).select_related(
+        "product", "product__vendor", "product__vendor_province"
+    )
