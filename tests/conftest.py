@@ -7,13 +7,14 @@ does both). ``@pytest.mark.postgres`` tests are skipped on SQLite.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_otp.oath import totp
 
 from digipay import demo as demo_set
@@ -49,6 +50,14 @@ def _media_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> No
     # Uploaded files (vendor documents, product images, the full demo set's images) go to a
     # temporary directory, never to the developer's var/media.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A test that serves a page or an API call in English must not leave English active for
+    # the tests after it (messages are compared in Bahasa Indonesia).
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

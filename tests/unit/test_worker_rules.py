@@ -143,16 +143,3 @@ def test_periodic_refuses_bad_definitions() -> None:
 )
 def test_notification_links_stay_inside_digipay(link: str, ok: bool) -> None:
     assert (notification_rules.link_error(link) is None) is ok
-
-
-def test_notifications_english_catalogue_is_complete() -> None:
-    from pathlib import Path
-
-    import polib
-
-    import digipay.notifications
-
-    folder = Path(digipay.notifications.__file__).parent
-    po = polib.pofile(str(folder / "locale/en/LC_MESSAGES/django.po"))
-    assert po.untranslated_entries() == []
-    assert po.fuzzy_entries() == []
