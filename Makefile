@@ -31,16 +31,18 @@ up = lambda: socket.socket().connect_ex(("127.0.0.1", 8100)) == 0 or time.sleep(
 raise SystemExit(0 if any(up() for _ in range(50)) else 1)'
 
 ## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first),
-## with the bank simulator at http://127.0.0.1:8100 notifying the app (stopped with the app).
+## with the bank simulator at http://127.0.0.1:8100 notifying the app and the background worker
+## (scheduled jobs, e-mails to the console), both stopped with the app.
 ## The simulator starts first: the demo data checks the vendors' bank accounts with it.
 run: $(STAMP) messages
 	DEBUG=1 $(BIN)/digipay migrate --no-input -v 0
 	@mkdir -p var
 	@$(BIN)/digipay banksim --host 127.0.0.1 --port 8100 --database $(BANKSIM_DB) --log-level warning \
 	  --notify-url http://127.0.0.1:8000/snap/v1.0/notifications & echo $$! > var/banksim.pid; \
-	trap 'kill $$(cat var/banksim.pid) 2>/dev/null; rm -f var/banksim.pid' EXIT INT TERM; \
+	trap 'kill $$(cat var/banksim.pid) $$(cat var/worker.pid 2>/dev/null) 2>/dev/null; rm -f var/banksim.pid var/worker.pid' EXIT INT TERM; \
 	$(WAIT_BANKSIM) || echo "Simulator bank belum menjawab di port 8100: rekening vendor demo belum dicek."; \
 	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay demo-data && \
+	{ DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay worker & echo $$! > var/worker.pid; } && \
 	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay runserver 127.0.0.1:8000
 
 ## make banksim: only the bank simulator (docs/banksim.md).
