@@ -29,7 +29,26 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("DIGIPAY_EXPECT_POSTGRES=1 but the database is not PostgreSQL")
 
 
+def _restores_reference_rows(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("serialized_rollback"))
+
+
+def _flushes_without_restoring(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+    return transactional and not _restores_reference_rows(item)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Transactional tests that flush the database without ``serialized_rollback`` make Django
+    # re-create the content types under new ids, after which restoring the migrations'
+    # reference rows (``serialized_rollback=True``) fails. pytest-django already puts the
+    # transactional tests last; among them, those that restore run first.
+    items.sort(key=_flushes_without_restoring)
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
