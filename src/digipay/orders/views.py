@@ -440,26 +440,10 @@ def _side(actor: User, order: Order) -> str:
 
 
 def _visible_specs(actor: User, order: Order) -> list[str]:
-    """The forms to show: the steps ``queries.allowed_actions`` grants, less those the service
-    would refuse whatever is typed (it is the other side's turn in the negotiation; a
-    cancellation after the vendor confirmed needs both parties)."""
+    """The forms to show: exactly the steps ``queries.allowed_actions`` grants (whose turn it
+    is, rounds left and one-sided cancellation are decided there, by ``rules``)."""
     allowed = set(queries.allowed_actions(actor, order))
-    last = _last_offer(order)
-    mine = _side(actor, order)
-    shown = []
-    for slug, spec in SPECS.items():
-        if not spec.actions & allowed:
-            continue
-        if slug == "tawar" and last is not None and last.side == mine:
-            continue
-        if slug == "setujui-tawaran" and (last is None or last.side == mine):
-            continue
-        if slug == "batalkan":
-            row = rules.transition(order.state, Action.CANCEL)
-            if row is None or row.gate == "order.cancel_agreed":
-                continue
-        shown.append(slug)
-    return shown
+    return [slug for slug, spec in SPECS.items() if spec.actions & allowed]
 
 
 def _ppk_choices(order: Order) -> list[tuple[int, str]]:
