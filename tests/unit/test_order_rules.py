@@ -56,11 +56,31 @@ EXPECTED: dict[tuple[str, str], tuple[str | None, str | None, str]] = {
     (S.NEGO_SELESAI, A.CANCEL): (S.DIBATALKAN, "order.prepare", Side.BUYER),
     (S.MENUNGGU_PPK, A.CANCEL): (S.DIBATALKAN, "order.approve", Side.BUYER),
     (S.MENUNGGU_VENDOR, A.CANCEL): (S.DIBATALKAN, "order.approve", Side.BUYER),
-    (S.DIPROSES, A.CANCEL): (S.DIBATALKAN, "order.cancel_agreed", Side.BUYER),
-    (S.DIKIRIM, A.CANCEL): (S.DIBATALKAN, "order.cancel_agreed", Side.BUYER),
     (S.MENUNGGU_PPK, A.AUTO_CANCEL): (S.DIBATALKAN, None, Side.SYSTEM),
     (S.MENUNGGU_VENDOR, A.AUTO_CANCEL): (S.DIBATALKAN, None, Side.SYSTEM),
 }
+# After the vendor confirmed (DOMAIN.md §4 step 8): no one-sided cancellation; either side
+# proposes a cancellation or a new delivery date, the other side agrees or refuses; a refused
+# cancellation goes to the KPPN help desk, which cancels or lets the order continue.
+for _state in (S.DIPROSES, S.DIKIRIM, S.KOMPLAIN):
+    EXPECTED |= {
+        (_state, A.BUYER_ASK_CANCEL): (_state, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_ASK_CANCEL): (_state, "order.vendor_respond", Side.VENDOR),
+        (_state, A.BUYER_AGREE_CANCEL): (S.DIBATALKAN, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_AGREE_CANCEL): (S.DIBATALKAN, "order.vendor_respond", Side.VENDOR),
+        (_state, A.BUYER_REFUSE_CANCEL): (_state, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_REFUSE_CANCEL): (_state, "order.vendor_respond", Side.VENDOR),
+        (_state, A.BUYER_ESCALATE): (_state, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_ESCALATE): (_state, "order.vendor_respond", Side.VENDOR),
+        (_state, A.KPPN_CANCEL): (S.DIBATALKAN, "order.mediate", Side.KPPN),
+        (_state, A.KPPN_CONTINUE): (_state, "order.mediate", Side.KPPN),
+        (_state, A.BUYER_ASK_DATE): (_state, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_ASK_DATE): (_state, "order.vendor_respond", Side.VENDOR),
+        (_state, A.BUYER_AGREE_DATE): (_state, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_AGREE_DATE): (_state, "order.vendor_respond", Side.VENDOR),
+        (_state, A.BUYER_REFUSE_DATE): (_state, "order.amend", Side.BUYER),
+        (_state, A.VENDOR_REFUSE_DATE): (_state, "order.vendor_respond", Side.VENDOR),
+    }
 
 ALL_PAIRS = list(itertools.product(S.values, A.values))
 FORBIDDEN = [pair for pair in ALL_PAIRS if pair not in EXPECTED]
@@ -163,7 +183,14 @@ def test_holding_and_open_states() -> None:
     # Every way out of a holding state into a terminal one is a cancellation (voids the hold).
     for row in rules.TRANSITIONS:
         if row.source in rules.HOLDING and row.target in rules.TERMINAL:
-            assert row.action in {A.CANCEL, A.AUTO_CANCEL, A.DECLINE}, row
+            assert row.action in {
+                A.CANCEL,
+                A.AUTO_CANCEL,
+                A.DECLINE,
+                A.BUYER_AGREE_CANCEL,
+                A.VENDOR_AGREE_CANCEL,
+                A.KPPN_CANCEL,
+            }, row
 
 
 # --- delivery state ---------------------------------------------------------------------------

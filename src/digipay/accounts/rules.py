@@ -146,6 +146,9 @@ ACTIONS: Mapping[str, ActionPolicy] = {
     "api_token.revoke": ActionPolicy(_ALL_ROLES),
     "policy.view": ActionPolicy(_ALL_ROLES, read_only=True),
     "policy.edit": ActionPolicy(frozenset({Role.DJPB_ADMIN})),
+    # Tax: every signed-in user may quote taxes and read the tax table; DJPb admins add rows.
+    "tax.quote": ActionPolicy(_ALL_ROLES, read_only=True),
+    "tax.manage": ActionPolicy(frozenset({Role.DJPB_ADMIN})),
     # Treasury: UP is recorded by the paying KPPN, the KKP share set by the Kanwil, cards
     # managed inside the satker; the UP position is visible to the satker and its overseers.
     "up.view": ActionPolicy(
@@ -218,7 +221,10 @@ ACTIONS: Mapping[str, ActionPolicy] = {
     "order.ship": ActionPolicy(
         frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER})
     ),
-    "order.cancel_agreed": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN, Role.PPK})),
+    # After the vendor confirmed: the buyer side of a change both parties must agree on
+    # (cancellation, delivery date); the KPPN help desk decides a disputed cancellation.
+    "order.amend": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN, Role.PPK})),
+    "order.mediate": ActionPolicy(frozenset({Role.KPPN_ADMIN})),
     "order.submit": ActionPolicy(frozenset({Role.PEJABAT_PENGADAAN}), step="order"),
     "order.approve": ActionPolicy(frozenset({Role.PPK}), step="approve"),
     "order.receive": ActionPolicy(frozenset({Role.PENERIMA_BARANG}), step="receive"),

@@ -19,17 +19,21 @@ from digipay.core.errors import NotFound, ValidationFailed
 from digipay.orders import queries, services
 from digipay.orders.models import Order
 from digipay.orders.schemas import (
+    AnswerIn,
     CartLineIn,
     CartLineOut,
     CartLineUpdateIn,
     CheckoutIn,
     ComplaintIn,
     ComplaintOut,
+    DecisionIn,
+    DeliveryDateIn,
     EditIn,
     MessageIn,
     OfferIn,
     OrderDetailOut,
     OrderOut,
+    ProposalOut,
     QuantitiesIn,
     ReasonIn,
     ReceiptOut,
@@ -268,4 +272,53 @@ def resolve(request: HttpRequest, order_id: int, payload: ResolveIn) -> Any:
 def cancel(request: HttpRequest, order_id: int, payload: ReasonIn) -> Order:
     actor, order = _order(request, order_id)
     services.cancel_order(actor, order, reason=payload.reason)
+    return _detail(actor, order)
+
+
+# --- after confirmation: proposals answered by the other side, disputes decided by the KPPN ---
+
+
+@router.post("/orders/{order_id}/cancellation", response={201: ProposalOut})
+def propose_cancellation(request: HttpRequest, order_id: int, payload: ReasonIn) -> Status[Any]:
+    """Either side proposes to cancel a confirmed order; the other side answers."""
+    actor, order = _order(request, order_id)
+    return Status(201, services.propose_cancellation(actor, order, reason=payload.reason))
+
+
+@router.post("/orders/{order_id}/cancellation/answer", response=OrderDetailOut)
+def answer_cancellation(request: HttpRequest, order_id: int, payload: AnswerIn) -> Order:
+    actor, order = _order(request, order_id)
+    services.answer_cancellation(actor, order, agree=payload.agree, note=payload.note)
+    return _detail(actor, order)
+
+
+@router.post("/orders/{order_id}/cancellation/escalate", response=ProposalOut)
+def escalate_cancellation(request: HttpRequest, order_id: int, payload: ReasonIn) -> Any:
+    """The proposer takes a refused (or unanswered) cancellation to the KPPN help desk."""
+    actor, order = _order(request, order_id)
+    return services.escalate_cancellation(actor, order, reason=payload.reason)
+
+
+@router.post("/orders/{order_id}/cancellation/decision", response=OrderDetailOut)
+def decide_cancellation(request: HttpRequest, order_id: int, payload: DecisionIn) -> Order:
+    actor, order = _order(request, order_id)
+    services.decide_cancellation(actor, order, cancel=payload.cancel, reason=payload.reason)
+    return _detail(actor, order)
+
+
+@router.post("/orders/{order_id}/delivery-date", response={201: ProposalOut})
+def propose_delivery_date(
+    request: HttpRequest, order_id: int, payload: DeliveryDateIn
+) -> Status[Any]:
+    actor, order = _order(request, order_id)
+    proposal = services.propose_delivery_date(
+        actor, order, new_date=payload.new_date, reason=payload.reason
+    )
+    return Status(201, proposal)
+
+
+@router.post("/orders/{order_id}/delivery-date/answer", response=OrderDetailOut)
+def answer_delivery_date(request: HttpRequest, order_id: int, payload: AnswerIn) -> Order:
+    actor, order = _order(request, order_id)
+    services.answer_delivery_date(actor, order, agree=payload.agree, note=payload.note)
     return _detail(actor, order)

@@ -181,6 +181,17 @@ class ReasonForm(forms.Form):
     reason = reason_field()
 
 
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Catatan (opsional)"), max_length=2000, required=False, widget=_textarea(2)
+    )
+
+
+class DeliveryDateForm(forms.Form):
+    new_date = date_field(_("Tanggal kirim yang diusulkan"))
+    reason = reason_field()
+
+
 class CheckoutForm(forms.Form):
     """Checkout to the PPK (DOMAIN.md §4 step 3)."""
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from digipay.accounts.models import Organisation, User
 from digipay.catalog.models import Product
-from digipay.orders.rules import Action, OrderState, Side
+from digipay.orders.rules import Action, OrderState, ProposalKind, ProposalStatus, Side
 from digipay.treasury.models import KkpCard
 from digipay.vendors.models import Vendor
 
@@ -233,7 +233,7 @@ class OrderEvent(models.Model):
     """The order's timeline: who did what, when, from which state to which, and why."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20, choices=Action.choices)
+    action = models.CharField(max_length=24, choices=Action.choices)
     from_state = models.CharField(max_length=20, choices=OrderState.choices)
     to_state = models.CharField(max_length=20, choices=OrderState.choices)
     actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
@@ -329,3 +329,48 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"komplain {self.pk}"
+
+
+class Proposal(models.Model):
+    """After the vendor confirmed, a change needs both parties: a cancellation or a new
+    delivery date proposed by one side and agreed or refused by the other; a refused (or
+    unanswered) cancellation may be taken to the KPPN help desk, which decides. Kept for the
+    record whatever the outcome."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=8, choices=ProposalKind.choices)
+    side = models.CharField(max_length=8, choices=Side.choices)
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    new_date = models.DateField(null=True, blank=True)  # delivery-date proposals
+    previous_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+    )
+    proposed_at = models.DateTimeField()
+    answered_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            # Two clicks racing to propose cannot leave two live proposals of one kind.
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(status__in=["OPEN", "ESCALATED"]),
+                name="proposal_one_live_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.status}"

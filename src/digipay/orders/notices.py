@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from digipay.accounts.models import User
+from digipay.accounts.models import Organisation, User
 from digipay.accounts.rules import Role
 from digipay.core import clock
 from digipay.notifications import services as notifications
@@ -20,6 +20,17 @@ from digipay.orders.models import Order
 from digipay.orders.rules import OrderState, Side
 
 VENDOR_DESK = (Role.VENDOR_ADMIN, Role.VENDOR_STAFF)
+BUYER_DESK = (Role.PEJABAT_PENGADAAN, Role.PPK)
+A = rules.Action
+# Proposals after confirmation: who must answer (or decide) next.
+TO_VENDOR = frozenset(
+    {A.BUYER_ASK_CANCEL, A.BUYER_REFUSE_CANCEL, A.BUYER_ASK_DATE, A.BUYER_AGREE_DATE}
+    | {A.BUYER_REFUSE_DATE, A.BUYER_ESCALATE}
+)
+TO_BUYER = frozenset(
+    {A.VENDOR_ASK_CANCEL, A.VENDOR_REFUSE_CANCEL, A.VENDOR_ASK_DATE, A.VENDOR_AGREE_DATE}
+    | {A.VENDOR_REFUSE_DATE, A.VENDOR_ESCALATE}
+)
 
 
 def _satker(order: Order, *roles: str) -> list[User]:
@@ -36,9 +47,25 @@ def _vendor(order: Order, *roles: str) -> list[User]:
     )
 
 
+def _kppn(order: Order) -> list[User]:
+    """The help desk of the KPPN above the satker."""
+    parent = Organisation.objects.filter(pk=order.satker_id).values_list("parent_id", flat=True)
+    return list(
+        User.objects.filter(organisation_id__in=parent, role=Role.KPPN_ADMIN, is_active=True)
+    )
+
+
 def recipients(order: Order, action: str) -> list[User]:
     """The people whose turn it is after ``action`` (or who must know the order ended)."""
     state = order.state
+    if state not in rules.TERMINAL:
+        escalated = _kppn(order) if action in (A.BUYER_ESCALATE, A.VENDOR_ESCALATE) else []
+        if action in TO_VENDOR:
+            return escalated + _vendor(order, *VENDOR_DESK)
+        if action in TO_BUYER:
+            return escalated + _satker(order, *BUYER_DESK)
+        if action == A.KPPN_CONTINUE:
+            return _satker(order, *BUYER_DESK) + _vendor(order, *VENDOR_DESK)
     if state == OrderState.PROSES_NEGO:
         vendor_acted = action in (rules.Action.VENDOR_COUNTER,)
         return (

@@ -3,7 +3,7 @@ actor may take now (exactly those the services would allow)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from digipay.accounts import queries as account_queries
@@ -13,8 +13,8 @@ from digipay.accounts.rules import Role
 from digipay.core import clock
 from digipay.core.errors import NotFound
 from digipay.orders import rules
-from digipay.orders.models import Cart, CartLine, Offer, Order
-from digipay.orders.rules import OrderState, Side
+from digipay.orders.models import Cart, CartLine, Offer, Order, Proposal, VendorSide
+from digipay.orders.rules import OrderState, ProposalKind, ProposalStatus, Side
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
 
@@ -51,18 +51,28 @@ def _last_offer_side() -> Subquery:
     )
 
 
+def _awaiting(*, side: str | None = None, status: str = ProposalStatus.OPEN) -> Exists:
+    """The order has a proposal in ``status`` (made by ``side``) waiting for someone."""
+    proposals = Proposal.objects.filter(order=OuterRef("pk"), status=status)
+    if side is not None:
+        proposals = proposals.filter(side=side)
+    return Exists(proposals)
+
+
 def todo(actor: User) -> QuerySet[Order]:
     """The orders waiting for this actor's role."""
     orders = visible_orders(actor).annotate(last_offer=_last_offer_side())
     role = actor.role
+    vendor_asks = Q(state__in=rules.CONFIRMED) & Q(_awaiting(side=Side.VENDOR))
     if role == Role.PEJABAT_PENGADAAN:
         return orders.filter(
             Q(state__in=(OrderState.MENUNGGU_RINCIAN, OrderState.NEGO_SELESAI))
             | Q(state=OrderState.PROSES_NEGO, last_offer=Side.VENDOR)
+            | vendor_asks
         )
     if role == Role.PPK:
-        return orders.filter(state=OrderState.MENUNGGU_PPK).filter(
-            Q(ppk=actor) | Q(ppk__isnull=True)
+        return orders.filter(
+            (Q(state=OrderState.MENUNGGU_PPK) & (Q(ppk=actor) | Q(ppk__isnull=True))) | vendor_asks
         )
     if role == Role.PENERIMA_BARANG:
         return orders.filter(state=OrderState.DIKIRIM)
@@ -70,6 +80,11 @@ def todo(actor: User) -> QuerySet[Order]:
         return orders.filter(
             Q(state__in=(OrderState.MENUNGGU_VENDOR, OrderState.DIPROSES, OrderState.KOMPLAIN))
             | Q(state=OrderState.PROSES_NEGO, last_offer=Side.BUYER)
+            | (Q(state__in=rules.CONFIRMED) & Q(_awaiting(side=Side.BUYER)))
+        )
+    if role == Role.KPPN_ADMIN:
+        return orders.filter(
+            Q(state__in=rules.CONFIRMED) & Q(_awaiting(status=ProposalStatus.ESCALATED))
         )
     if role == Role.VENDOR_COURIER:
         return orders.filter(state=OrderState.DIPROSES)
@@ -81,24 +96,50 @@ def counts_by_state(actor: User) -> dict[str, int]:
     return {row["state"]: int(row["n"]) for row in rows}
 
 
-def allowed_actions(actor: User, order: Order) -> list[str]:
-    """The actions this actor may take on this order now: the table rows from its state whose
-    gate lets the actor through (role, tenant, separation of duties)."""
+def situation(order: Order) -> rules.Situation:
+    """Beyond its state, what decides which steps make sense for the order now (read inside
+    the services' transaction, the same facts decide there)."""
     last = order.offers.order_by("-created_at", "-id").values_list("side", flat=True).first()
     lines = list(order.lines.filter(removed=False))
-    situation = rules.Situation(
+    cancel = order.proposals.filter(kind=ProposalKind.CANCEL).order_by("-proposed_at", "-id")
+    latest = cancel.first()
+    live_date = (
+        order.proposals.filter(kind=ProposalKind.DATE, status__in=rules.LIVE_PROPOSAL)
+        .values_list("side", flat=True)
+        .first()
+    )
+    return rules.Situation(
         last_offer_side=last,
         buyer_rounds=order.buyer_rounds,
         vendor_rounds=order.vendor_rounds,
         max_rounds=int(policy.value_in_force(PolicyKey.NEGO_MAX_ROUNDS, clock.today_jakarta())),
         unshipped=sum(line.quantity - line.shipped_quantity for line in lines),
         unreceived=sum(line.shipped_quantity - line.received_quantity for line in lines),
+        received=sum(line.received_quantity for line in lines),
+        cancel_open=(latest.side if latest and latest.status == ProposalStatus.OPEN else None),
+        cancel_escalable=(
+            latest.side
+            if latest and rules.may_escalate(latest.status, latest.proposed_at, clock.now())
+            else None
+        ),
+        cancel_escalated=bool(latest and latest.status == ProposalStatus.ESCALATED),
+        date_open=live_date,
     )
+
+
+def _gate_target(order: Order, side: str) -> Order | VendorSide:
+    return order.vendor_view() if side == Side.VENDOR else order
+
+
+def allowed_actions(actor: User, order: Order) -> list[str]:
+    """The actions this actor may take on this order now: the table rows from its state whose
+    gate lets the actor through (role, tenant, separation of duties)."""
+    now = situation(order)
     allowed = []
     for row in rules.actions_from(order.state):
-        if row.gate is None or not rules.action_available(row, situation):
+        if row.gate is None or not rules.action_available(row, now):
             continue
-        target = order.vendor_view() if row.side == Side.VENDOR else order
+        target = _gate_target(order, row.side)
         if not allows(actor, row.gate, target):
             continue
         if (

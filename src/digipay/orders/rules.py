@@ -39,9 +39,11 @@ class Side(models.TextChoices):
     BUYER = "BUYER", gettext_lazy("Satker")
     VENDOR = "VENDOR", gettext_lazy("Vendor")
     SYSTEM = "SYSTEM", gettext_lazy("Sistem")
+    KPPN = "KPPN", gettext_lazy("Help desk KPPN")
 
 
 class Action(models.TextChoices):
+    CREATE = "CREATE", gettext_lazy("Pesanan dibuat")
     EDIT = "EDIT", gettext_lazy("Ubah rincian")
     SEND_NEGO = "SEND_NEGO", gettext_lazy("Kirim untuk negosiasi")
     BUYER_OFFER = "BUYER_OFFER", gettext_lazy("Tawaran satker")
@@ -60,6 +62,43 @@ class Action(models.TextChoices):
     RESOLVE = "RESOLVE", gettext_lazy("Selesaikan komplain")
     CANCEL = "CANCEL", gettext_lazy("Batalkan")
     AUTO_CANCEL = "AUTO_CANCEL", gettext_lazy("Batal otomatis")
+    # After the vendor confirmed: cancellation by agreement, or by the KPPN help desk.
+    BUYER_ASK_CANCEL = "BUYER_ASK_CANCEL", gettext_lazy("Satker mengusulkan pembatalan")
+    VENDOR_ASK_CANCEL = "VENDOR_ASK_CANCEL", gettext_lazy("Vendor mengusulkan pembatalan")
+    BUYER_AGREE_CANCEL = "BUYER_AGREE_CANCEL", gettext_lazy("Satker menyetujui pembatalan")
+    VENDOR_AGREE_CANCEL = "VENDOR_AGREE_CANCEL", gettext_lazy("Vendor menyetujui pembatalan")
+    BUYER_REFUSE_CANCEL = "BUYER_REFUSE_CANCEL", gettext_lazy("Satker menolak pembatalan")
+    VENDOR_REFUSE_CANCEL = "VENDOR_REFUSE_CANCEL", gettext_lazy("Vendor menolak pembatalan")
+    BUYER_ESCALATE = "BUYER_ESCALATE", gettext_lazy("Satker meminta bantuan KPPN")
+    VENDOR_ESCALATE = "VENDOR_ESCALATE", gettext_lazy("Vendor meminta bantuan KPPN")
+    KPPN_CANCEL = "KPPN_CANCEL", gettext_lazy("KPPN membatalkan pesanan")
+    KPPN_CONTINUE = "KPPN_CONTINUE", gettext_lazy("KPPN melanjutkan pesanan")
+    # Delivery-date changes need the other side's acceptance.
+    BUYER_ASK_DATE = "BUYER_ASK_DATE", gettext_lazy("Satker mengusulkan tanggal kirim")
+    VENDOR_ASK_DATE = "VENDOR_ASK_DATE", gettext_lazy("Vendor mengusulkan tanggal kirim")
+    BUYER_AGREE_DATE = "BUYER_AGREE_DATE", gettext_lazy("Satker menyetujui tanggal kirim")
+    VENDOR_AGREE_DATE = "VENDOR_AGREE_DATE", gettext_lazy("Vendor menyetujui tanggal kirim")
+    BUYER_REFUSE_DATE = "BUYER_REFUSE_DATE", gettext_lazy("Satker menolak tanggal kirim")
+    VENDOR_REFUSE_DATE = "VENDOR_REFUSE_DATE", gettext_lazy("Vendor menolak tanggal kirim")
+
+
+class ProposalKind(models.TextChoices):
+    CANCEL = "CANCEL", gettext_lazy("Pembatalan pesanan")
+    DATE = "DATE", gettext_lazy("Perubahan tanggal kirim")
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "OPEN", gettext_lazy("Menunggu jawaban")
+    ACCEPTED = "ACCEPTED", gettext_lazy("Disetujui")
+    REFUSED = "REFUSED", gettext_lazy("Ditolak")
+    ESCALATED = "ESCALATED", gettext_lazy("Menunggu keputusan KPPN")
+    UPHELD = "UPHELD", gettext_lazy("Dibatalkan oleh KPPN")
+    DISMISSED = "DISMISSED", gettext_lazy("Pesanan dilanjutkan oleh KPPN")
+    LAPSED = "LAPSED", gettext_lazy("Tidak berlaku lagi")
+
+
+# A proposal waiting for an answer (or for the KPPN): at most one of each kind per order.
+LIVE_PROPOSAL = frozenset({ProposalStatus.OPEN, ProposalStatus.ESCALATED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +113,24 @@ class Transition:
 
 S, A = OrderState, Action
 BEFORE_APPROVAL = (S.MENUNGGU_RINCIAN, S.PROSES_NEGO, S.NEGO_SELESAI)
+# After the vendor confirmed and before the BAST is complete: changes need both parties.
+CONFIRMED = (S.DIPROSES, S.DIKIRIM, S.KOMPLAIN)
+BUYER_AMEND, VENDOR_AMEND = "order.amend", "order.vendor_respond"
+
+
+def _both_sides(
+    states: Sequence[str], buyer: str, vendor: str, target: str | None = None
+) -> tuple[Transition, ...]:
+    """The same step offered to each side from each state (the other side answers)."""
+    return tuple(
+        row
+        for s in states
+        for row in (
+            Transition(s, buyer, target or s, BUYER_AMEND, Side.BUYER),
+            Transition(s, vendor, target or s, VENDOR_AMEND, Side.VENDOR),
+        )
+    )
+
 
 TRANSITIONS: tuple[Transition, ...] = (
     # Order details and negotiation (Pejabat Pengadaan ↔ vendor).
@@ -104,12 +161,22 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.DIKIRIM, A.RECEIVE, None, "order.receive", Side.BUYER),
     Transition(S.DIKIRIM, A.COMPLAIN, S.KOMPLAIN, "order.receive", Side.BUYER),
     Transition(S.KOMPLAIN, A.RESOLVE, None, "order.vendor_respond", Side.VENDOR),
-    # Cancellation: before the vendor confirms, the buyer side alone; after, both parties.
+    # Cancellation before the vendor confirms: the buyer side alone.
     *(Transition(s, A.CANCEL, S.DIBATALKAN, "order.prepare", Side.BUYER) for s in BEFORE_APPROVAL),
     Transition(S.MENUNGGU_PPK, A.CANCEL, S.DIBATALKAN, "order.approve", Side.BUYER),
     Transition(S.MENUNGGU_VENDOR, A.CANCEL, S.DIBATALKAN, "order.approve", Side.BUYER),
-    Transition(S.DIPROSES, A.CANCEL, S.DIBATALKAN, "order.cancel_agreed", Side.BUYER),
-    Transition(S.DIKIRIM, A.CANCEL, S.DIBATALKAN, "order.cancel_agreed", Side.BUYER),
+    # After confirmation: one side proposes, the other agrees (→ cancelled) or refuses; the
+    # proposer may then escalate to the KPPN help desk, which decides.
+    *_both_sides(CONFIRMED, A.BUYER_ASK_CANCEL, A.VENDOR_ASK_CANCEL),
+    *_both_sides(CONFIRMED, A.BUYER_AGREE_CANCEL, A.VENDOR_AGREE_CANCEL, S.DIBATALKAN),
+    *_both_sides(CONFIRMED, A.BUYER_REFUSE_CANCEL, A.VENDOR_REFUSE_CANCEL),
+    *_both_sides(CONFIRMED, A.BUYER_ESCALATE, A.VENDOR_ESCALATE),
+    *(Transition(s, A.KPPN_CANCEL, S.DIBATALKAN, "order.mediate", Side.KPPN) for s in CONFIRMED),
+    *(Transition(s, A.KPPN_CONTINUE, s, "order.mediate", Side.KPPN) for s in CONFIRMED),
+    # Delivery-date changes: proposed by one side, accepted or refused by the other.
+    *_both_sides(CONFIRMED, A.BUYER_ASK_DATE, A.VENDOR_ASK_DATE),
+    *_both_sides(CONFIRMED, A.BUYER_AGREE_DATE, A.VENDOR_AGREE_DATE),
+    *_both_sides(CONFIRMED, A.BUYER_REFUSE_DATE, A.VENDOR_REFUSE_DATE),
     # The scheduler: PPK silent for N working days, vendor silent for N days.
     Transition(S.MENUNGGU_PPK, A.AUTO_CANCEL, S.DIBATALKAN, None, Side.SYSTEM),
     Transition(S.MENUNGGU_VENDOR, A.AUTO_CANCEL, S.DIBATALKAN, None, Side.SYSTEM),
@@ -181,13 +248,101 @@ class Situation:
     max_rounds: int
     unshipped: int  # ordered but not yet shipped, over all lines
     unreceived: int  # shipped but not yet received, over all lines
+    received: int = 0  # received (in a BAST), over all lines
+    cancel_open: str | None = None  # the side whose cancellation proposal awaits an answer
+    cancel_escalable: str | None = None  # the side that may take its proposal to the KPPN
+    cancel_escalated: bool = False  # a cancellation proposal awaits the KPPN's decision
+    date_open: str | None = None  # the side whose delivery-date proposal awaits an answer
+
+
+PROPOSE_CANCEL = frozenset({Action.BUYER_ASK_CANCEL, Action.VENDOR_ASK_CANCEL})
+ANSWER_CANCEL: Mapping[str, str] = {
+    Action.BUYER_AGREE_CANCEL: Side.VENDOR,  # the buyer answers the vendor's proposal
+    Action.BUYER_REFUSE_CANCEL: Side.VENDOR,
+    Action.VENDOR_AGREE_CANCEL: Side.BUYER,
+    Action.VENDOR_REFUSE_CANCEL: Side.BUYER,
+}
+ESCALATE: Mapping[str, str] = {
+    Action.BUYER_ESCALATE: Side.BUYER,
+    Action.VENDOR_ESCALATE: Side.VENDOR,
+}
+KPPN_DECIDES = frozenset({Action.KPPN_CANCEL, Action.KPPN_CONTINUE})
+PROPOSE_DATE = frozenset({Action.BUYER_ASK_DATE, Action.VENDOR_ASK_DATE})
+ANSWER_DATE: Mapping[str, str] = {
+    Action.BUYER_AGREE_DATE: Side.VENDOR,
+    Action.BUYER_REFUSE_DATE: Side.VENDOR,
+    Action.VENDOR_AGREE_DATE: Side.BUYER,
+    Action.VENDOR_REFUSE_DATE: Side.BUYER,
+}
+CANCELS = frozenset({Action.BUYER_AGREE_CANCEL, Action.VENDOR_AGREE_CANCEL, Action.KPPN_CANCEL})
+# The proposer may take an unanswered cancellation proposal to the KPPN after this long.
+ESCALATE_AFTER = timedelta(days=3)
+
+
+def proposal_error(action: str, s: Situation) -> str | None:
+    """Why a proposal step cannot be taken now (None: it can). The services raise it, the
+    pages offer only the steps for which it is None."""
+    if (action in CANCELS or action in PROPOSE_CANCEL) and s.received:
+        return _(
+            "Sebagian barang sudah diterima dengan BAST: pesanan tidak dapat dibatalkan lagi. "
+            "Sepakati pengurangan jumlah melalui komplain."
+        )
+    if action in PROPOSE_CANCEL:
+        if s.cancel_open or s.cancel_escalated:
+            return _("Sudah ada usulan pembatalan yang belum diputuskan.")
+        return None
+    if action in ANSWER_CANCEL:
+        if s.cancel_open != ANSWER_CANCEL[action]:
+            return _("Tidak ada usulan pembatalan dari pihak lain yang menunggu jawaban.")
+        return None
+    if action in ESCALATE:
+        if s.cancel_escalable != ESCALATE[action]:
+            return _(
+                "Bantuan KPPN dapat diminta oleh pengusul setelah usulan pembatalannya ditolak "
+                "atau tidak dijawab selama %(days)d hari."
+            ) % {"days": ESCALATE_AFTER.days}
+        return None
+    if action in KPPN_DECIDES:
+        if not s.cancel_escalated:
+            return _("Tidak ada permintaan bantuan yang menunggu keputusan KPPN.")
+        return None
+    if action in PROPOSE_DATE:
+        if s.date_open:
+            return _("Sudah ada usulan tanggal kirim yang belum dijawab.")
+        if not s.unshipped:
+            return _("Semua barang sudah dikirim; tanggal kirim tidak dapat diubah lagi.")
+        return None
+    if action in ANSWER_DATE:
+        if s.date_open != ANSWER_DATE[action]:
+            return _("Tidak ada usulan tanggal kirim dari pihak lain yang menunggu jawaban.")
+        return None
+    return None
+
+
+def may_escalate(status: str, proposed_at: datetime, now: datetime) -> bool:
+    """A refused cancellation proposal, or one left unanswered for ``ESCALATE_AFTER``."""
+    if status == ProposalStatus.REFUSED:
+        return True
+    return status == ProposalStatus.OPEN and now - proposed_at >= ESCALATE_AFTER
+
+
+def delivery_date_error(new: date | None, *, current: date | None, today: date) -> str | None:
+    if new is None:
+        return _("Isi tanggal kirim yang diusulkan.")
+    if new < today:
+        return _("Tanggal kirim yang diusulkan tidak boleh sebelum hari ini.")
+    if new == current:
+        return _("Tanggal yang diusulkan sama dengan tanggal kirim sekarang.")
+    if new > today + timedelta(days=366):
+        return _("Tanggal kirim paling lambat satu tahun dari hari ini.")
+    return None
 
 
 def action_available(row: Transition, s: Situation) -> bool:
     """The same conditions the services enforce after the table and the gate: whose turn it
-    is in the negotiation, rounds left, something left to ship or receive; cancellation after
-    the vendor confirmed needs both parties (not offered as a one-sided action)."""
-    if row.gate == "order.cancel_agreed":
+    is in the negotiation, rounds left, something left to ship or receive, and for proposals
+    after confirmation whose answer is awaited (``proposal_error``)."""
+    if proposal_error(row.action, s) is not None:
         return False
     if row.action == Action.BUYER_OFFER:
         return s.last_offer_side != Side.BUYER and s.buyer_rounds < s.max_rounds

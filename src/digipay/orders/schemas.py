@@ -94,6 +94,29 @@ class EventOut(Schema):
     at: datetime
 
 
+class ProposalOut(Schema):
+    id: int
+    kind: str = Field(description="CANCEL (pembatalan) atau DATE (tanggal kirim)")
+    side: str = Field(description="Pihak pengusul: BUYER (satker) atau VENDOR")
+    status: str = Field(
+        description="OPEN, ACCEPTED, REFUSED, ESCALATED (menunggu KPPN), UPHELD (dibatalkan "
+        "KPPN), DISMISSED (dilanjutkan KPPN), LAPSED (tidak berlaku lagi)"
+    )
+    author_id: int
+    reason: str
+    new_date: date | None
+    previous_date: date | None
+    proposed_at: datetime
+    answered_by_id: int | None
+    answered_at: datetime | None
+    answer: str
+    escalated_at: datetime | None
+    escalation_note: str
+    decided_by_id: int | None
+    decided_at: datetime | None
+    decision: str
+
+
 class OrderOut(Schema):
     id: int
     number: str
@@ -140,6 +163,7 @@ class OrderDetailOut(OrderOut):
     lines: list[OrderLineOut]
     offers: list[OfferOut]
     events: list[EventOut]
+    proposals: list[ProposalOut]
     allowed_actions: list[str]
 
     @staticmethod
@@ -153,6 +177,10 @@ class OrderDetailOut(OrderOut):
     @staticmethod
     def resolve_events(obj: Any) -> list[Any]:
         return list(obj.events.all())
+
+    @staticmethod
+    def resolve_proposals(obj: Any) -> list[Any]:
+        return list(obj.proposals.all())
 
 
 class EditIn(Schema):
@@ -172,6 +200,21 @@ class MessageIn(Schema):
 
 
 class ReasonIn(Schema):
+    reason: str
+
+
+class AnswerIn(Schema):
+    agree: bool = Field(description="true: setuju; false: tolak (catatan wajib, min. 10 huruf)")
+    note: str = ""
+
+
+class DecisionIn(Schema):
+    cancel: bool = Field(description="true: batalkan pesanan; false: lanjutkan pesanan")
+    reason: str
+
+
+class DeliveryDateIn(Schema):
+    new_date: date
     reason: str
 
 

@@ -27,7 +27,7 @@ from digipay.core import clock
 from digipay.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from digipay.ledger import services as ledger
 from digipay.ledger.rules import Leg
-from digipay.orders import notices, rules
+from digipay.orders import notices, queries, rules
 from digipay.orders.models import (
     Cart,
     CartLine,
@@ -37,6 +37,7 @@ from digipay.orders.models import (
     OrderEvent,
     OrderLine,
     PaymentMethod,
+    Proposal,
     Receipt,
     ReceiptLine,
     Resolution,
@@ -44,7 +45,7 @@ from digipay.orders.models import (
     ShipmentLine,
     VendorSide,
 )
-from digipay.orders.rules import Action, OrderState, Side
+from digipay.orders.rules import Action, OrderState, ProposalKind, ProposalStatus, Side
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
 from digipay.treasury import chart
@@ -178,7 +179,7 @@ def checkout_cart(actor: User) -> list[Order]:
             )
         _recompute(order)
         order.save()
-        _event(order, actor, Action.EDIT, OrderState.MENUNGGU_RINCIAN, now, "")
+        _event(order, actor, Action.CREATE, OrderState.MENUNGGU_RINCIAN, now, "")
         audit(actor, "order.created", order, after=order.audit_state())
         _announce(order, "created", actor)
         orders.append(order)
@@ -241,6 +242,9 @@ def _move(actor: User | None, order: Order, action: str, target: str, *, reason:
         order.closed_at = now
         order.close_reason = reason
     order.save()
+    if source in rules.CONFIRMED and target not in rules.CONFIRMED:
+        # The order was received in full or cancelled: a pending proposal has no object left.
+        order.proposals.filter(status__in=rules.LIVE_PROPOSAL).update(status=ProposalStatus.LAPSED)
     _event(order, actor, action, source, now, reason)
     audit(actor, f"order.{action.lower()}", order, before=before, after=order.audit_state())
     _announce(order, action, actor)
@@ -851,18 +855,178 @@ def cancel_order(actor: User, order: Order, *, reason: str) -> Order:
     """Before the vendor confirms, the buyer side cancels alone (the Pejabat Pengadaan before
     the PPK, the PPK after); any UP hold is released."""
     order = _lock(order)
-    row = _step(actor, order, Action.CANCEL)
-    if row.gate == "order.cancel_agreed":
+    if order.state in rules.CONFIRMED:
         raise PermissionDenied(
             _(
-                "Pesanan sudah dikonfirmasi vendor: pembatalan memerlukan persetujuan kedua "
-                "pihak atau bantuan KPPN."
+                "Pesanan sudah dikonfirmasi vendor: ajukan usulan pembatalan; pembatalan "
+                "memerlukan persetujuan kedua pihak atau keputusan KPPN."
             ),
             code="cancel_needs_agreement",
         )
+    row = _step(actor, order, Action.CANCEL)
     text = _reason(reason)
     _void(order, text)
     _move(actor, order, Action.CANCEL, row.target or order.state, reason=text)
+    return order
+
+
+# --- changes after confirmation: both parties agree, or the KPPN decides -----------------------
+
+
+def _ready(order: Order, action: str) -> None:
+    """The proposal step makes sense now: the same facts the order page uses to offer it."""
+    error = rules.proposal_error(action, queries.situation(order))
+    if error is not None:
+        raise Conflict(error, code="proposal_not_available")
+
+
+def _sided(actor: User, order: Order, buyer: str, vendor: str) -> str:
+    return vendor if _side_of(actor, order) == Side.VENDOR else buyer
+
+
+def _proposal(order: Order, kind: str, *statuses: str) -> Proposal:
+    proposal = (
+        order.proposals.filter(kind=kind, status__in=statuses).order_by("-proposed_at", "-id")
+    ).first()
+    if proposal is None:  # _ready has checked; only a concurrent change gets here
+        raise Conflict(_("Usulan sudah tidak menunggu jawaban."), code="proposal_not_available")
+    return proposal
+
+
+@transaction.atomic
+def propose_cancellation(actor: User, order: Order, *, reason: str) -> Proposal:
+    """Either side proposes to cancel a confirmed order, with a reason; the other side agrees
+    or refuses. Not once goods were received (a BAST exists)."""
+    order = _lock(order)
+    action = _sided(actor, order, Action.BUYER_ASK_CANCEL, Action.VENDOR_ASK_CANCEL)
+    _step(actor, order, action)
+    _ready(order, action)
+    text = _reason(reason)
+    proposal = Proposal.objects.create(
+        order=order,
+        kind=ProposalKind.CANCEL,
+        side=_side_of(actor, order),
+        author=actor,
+        reason=text,
+        proposed_at=clock.now(),
+    )
+    _move(actor, order, action, order.state, reason=text)
+    return proposal
+
+
+@transaction.atomic
+def answer_cancellation(actor: User, order: Order, *, agree: bool, note: str = "") -> Order:
+    """The other side agrees (the order is cancelled, its UP hold voided) or refuses (with a
+    reason; the proposer may then ask the KPPN help desk)."""
+    order = _lock(order)
+    if agree:
+        action = _sided(actor, order, Action.BUYER_AGREE_CANCEL, Action.VENDOR_AGREE_CANCEL)
+    else:
+        action = _sided(actor, order, Action.BUYER_REFUSE_CANCEL, Action.VENDOR_REFUSE_CANCEL)
+    row = _step(actor, order, action)
+    _ready(order, action)
+    text = " ".join(note.split()) if agree else _reason(note)
+    proposal = _proposal(order, ProposalKind.CANCEL, ProposalStatus.OPEN)
+    proposal.status = ProposalStatus.ACCEPTED if agree else ProposalStatus.REFUSED
+    proposal.answered_by, proposal.answered_at, proposal.answer = actor, clock.now(), text
+    proposal.save()
+    if agree:
+        _void(order, proposal.reason)
+        _move(actor, order, action, row.target or order.state, reason=proposal.reason)
+    else:
+        _move(actor, order, action, order.state, reason=text)
+    return order
+
+
+@transaction.atomic
+def escalate_cancellation(actor: User, order: Order, *, reason: str) -> Proposal:
+    """The proposer takes a refused (or unanswered) cancellation to the KPPN help desk."""
+    order = _lock(order)
+    action = _sided(actor, order, Action.BUYER_ESCALATE, Action.VENDOR_ESCALATE)
+    _step(actor, order, action)
+    _ready(order, action)
+    text = _reason(reason)
+    proposal = _proposal(order, ProposalKind.CANCEL, ProposalStatus.OPEN, ProposalStatus.REFUSED)
+    proposal.status = ProposalStatus.ESCALATED
+    proposal.escalated_at, proposal.escalation_note = clock.now(), text
+    proposal.save()
+    _move(actor, order, action, order.state, reason=text)
+    return proposal
+
+
+@transaction.atomic
+def decide_cancellation(actor: User, order: Order, *, cancel: bool, reason: str) -> Order:
+    """The KPPN help desk above the satker decides an escalated cancellation: cancel (the
+    hold voided) or continue the order."""
+    order = _lock(order)
+    action = Action.KPPN_CANCEL if cancel else Action.KPPN_CONTINUE
+    row = _step(actor, order, action)
+    _ready(order, action)
+    text = _reason(reason)
+    proposal = _proposal(order, ProposalKind.CANCEL, ProposalStatus.ESCALATED)
+    proposal.status = ProposalStatus.UPHELD if cancel else ProposalStatus.DISMISSED
+    proposal.decided_by, proposal.decided_at, proposal.decision = actor, clock.now(), text
+    proposal.save()
+    if cancel:
+        _void(order, text)
+    _move(actor, order, action, row.target or order.state, reason=text)
+    return order
+
+
+@transaction.atomic
+def propose_delivery_date(
+    actor: User, order: Order, *, new_date: date | None, reason: str
+) -> Proposal:
+    """Either side proposes a new delivery date for what is still to be shipped; it applies
+    only when the other side agrees."""
+    order = _lock(order)
+    action = _sided(actor, order, Action.BUYER_ASK_DATE, Action.VENDOR_ASK_DATE)
+    _step(actor, order, action)
+    _ready(order, action)
+    error = rules.delivery_date_error(
+        new_date, current=order.requested_date, today=clock.today_jakarta()
+    )
+    if error is not None or new_date is None:
+        raise ValidationFailed(error or "", details={"field": "new_date"})
+    text = _reason(reason)
+    proposal = Proposal.objects.create(
+        order=order,
+        kind=ProposalKind.DATE,
+        side=_side_of(actor, order),
+        author=actor,
+        reason=text,
+        new_date=new_date,
+        previous_date=order.requested_date,
+        proposed_at=clock.now(),
+    )
+    _move(actor, order, action, order.state, reason=_date_change(proposal, text))
+    return proposal
+
+
+def _date_change(proposal: Proposal, text: str) -> str:
+    old = proposal.previous_date.strftime("%d/%m/%Y") if proposal.previous_date else "—"
+    new = proposal.new_date.strftime("%d/%m/%Y") if proposal.new_date else "—"
+    return f"{old} → {new}: {text}"
+
+
+@transaction.atomic
+def answer_delivery_date(actor: User, order: Order, *, agree: bool, note: str = "") -> Order:
+    """The other side agrees (the order's delivery date changes) or refuses with a reason."""
+    order = _lock(order)
+    if agree:
+        action = _sided(actor, order, Action.BUYER_AGREE_DATE, Action.VENDOR_AGREE_DATE)
+    else:
+        action = _sided(actor, order, Action.BUYER_REFUSE_DATE, Action.VENDOR_REFUSE_DATE)
+    _step(actor, order, action)
+    _ready(order, action)
+    text = " ".join(note.split()) if agree else _reason(note)
+    proposal = _proposal(order, ProposalKind.DATE, ProposalStatus.OPEN)
+    proposal.status = ProposalStatus.ACCEPTED if agree else ProposalStatus.REFUSED
+    proposal.answered_by, proposal.answered_at, proposal.answer = actor, clock.now(), text
+    proposal.save()
+    if agree:
+        order.requested_date = proposal.new_date
+    _move(actor, order, action, order.state, reason=_date_change(proposal, text or proposal.reason))
     return order
 
 

@@ -37,6 +37,7 @@ from digipay.orders.models import (
     Order,
     OrderLine,
     PaymentMethod,
+    Proposal,
     Receipt,
     ReceiptLine,
     Shipment,
@@ -55,6 +56,7 @@ TODO, ALL = "todo", "semua"
 # Roles whose work arrives as orders waiting for them: their list opens on "Perlu tindakan".
 TODO_ROLES = frozenset(
     {
+        Role.KPPN_ADMIN,
         Role.PEJABAT_PENGADAAN,
         Role.PPK,
         Role.PENERIMA_BARANG,
@@ -383,6 +385,55 @@ SPECS: dict[str, ActionSpec] = {
         gettext_lazy("Pesanan dibatalkan."),
         danger=True,
     ),
+    # After the vendor confirmed: proposals the other side answers; the KPPN decides disputes.
+    "usul-batal": ActionSpec(
+        frozenset({Action.BUYER_ASK_CANCEL, Action.VENDOR_ASK_CANCEL}),
+        gettext_lazy("Usulkan pembatalan"),
+        gettext_lazy("Usulan pembatalan dikirim ke pihak lain."),
+        danger=True,
+    ),
+    "setujui-batal": ActionSpec(
+        frozenset({Action.BUYER_AGREE_CANCEL, Action.VENDOR_AGREE_CANCEL}),
+        gettext_lazy("Setujui pembatalan"),
+        gettext_lazy("Pembatalan disetujui; pesanan dibatalkan dan UP satker dilepas."),
+        danger=True,
+    ),
+    "tolak-batal": ActionSpec(
+        frozenset({Action.BUYER_REFUSE_CANCEL, Action.VENDOR_REFUSE_CANCEL}),
+        gettext_lazy("Tolak usulan pembatalan"),
+        gettext_lazy("Usulan pembatalan ditolak; pesanan berlanjut."),
+    ),
+    "bantuan-kppn": ActionSpec(
+        frozenset({Action.BUYER_ESCALATE, Action.VENDOR_ESCALATE}),
+        gettext_lazy("Minta bantuan KPPN"),
+        gettext_lazy("Permintaan bantuan dikirim ke help desk KPPN."),
+    ),
+    "kppn-batalkan": ActionSpec(
+        frozenset({Action.KPPN_CANCEL}),
+        gettext_lazy("Putuskan: batalkan pesanan"),
+        gettext_lazy("Pesanan dibatalkan atas keputusan KPPN; UP satker dilepas."),
+        danger=True,
+    ),
+    "kppn-lanjutkan": ActionSpec(
+        frozenset({Action.KPPN_CONTINUE}),
+        gettext_lazy("Putuskan: lanjutkan pesanan"),
+        gettext_lazy("Keputusan dicatat; pesanan dilanjutkan."),
+    ),
+    "usul-tanggal": ActionSpec(
+        frozenset({Action.BUYER_ASK_DATE, Action.VENDOR_ASK_DATE}),
+        gettext_lazy("Usulkan tanggal kirim baru"),
+        gettext_lazy("Usulan tanggal kirim dikirim ke pihak lain."),
+    ),
+    "setujui-tanggal": ActionSpec(
+        frozenset({Action.BUYER_AGREE_DATE, Action.VENDOR_AGREE_DATE}),
+        gettext_lazy("Setujui tanggal kirim baru"),
+        gettext_lazy("Tanggal kirim diubah."),
+    ),
+    "tolak-tanggal": ActionSpec(
+        frozenset({Action.BUYER_REFUSE_DATE, Action.VENDOR_REFUSE_DATE}),
+        gettext_lazy("Tolak tanggal kirim baru"),
+        gettext_lazy("Usulan tanggal kirim ditolak."),
+    ),
 }
 
 
@@ -420,6 +471,10 @@ def _full_order(actor: User, order_id: int) -> Order:
             Prefetch(
                 "complaints",
                 queryset=Complaint.objects.select_related("raised_by", "resolved_by"),
+            ),
+            Prefetch(
+                "proposals",
+                queryset=Proposal.objects.select_related("author", "answered_by", "decided_by"),
             ),
         )
         .get(pk=order.pk)
@@ -489,8 +544,22 @@ def _make_form(slug: str, order: Order, data: Any = None) -> django_forms.Form |
         return forms.OfferForm(data, lines=lines, prices=prices, prefix=prefix)
     if slug == "tolak-nego":
         return forms.MessageForm(data, prefix=prefix)
-    if slug in ("tolak", "tolak-pesanan", "batalkan"):
+    if slug in (
+        "tolak",
+        "tolak-pesanan",
+        "batalkan",
+        "usul-batal",
+        "tolak-batal",
+        "bantuan-kppn",
+        "kppn-batalkan",
+        "kppn-lanjutkan",
+        "tolak-tanggal",
+    ):
         return forms.ReasonForm(data, prefix=prefix)
+    if slug in ("setujui-batal", "setujui-tanggal"):
+        return forms.NoteForm(data, prefix=prefix)
+    if slug == "usul-tanggal":
+        return forms.DeliveryDateForm(data, prefix=prefix)
     if slug == "ajukan":
         return forms.CheckoutForm(
             data,
@@ -583,6 +652,32 @@ def _run(slug: str, actor: User, order: Order, form: django_forms.Form | None) -
         )
     elif slug == "batalkan":
         services.cancel_order(actor, order, reason=d["reason"])
+    else:
+        _run_proposal(slug, actor, order, d)
+
+
+def _run_proposal(slug: str, actor: User, order: Order, d: dict[str, Any]) -> None:
+    """The steps after confirmation that one side proposes and the other answers."""
+    if slug == "usul-batal":
+        services.propose_cancellation(actor, order, reason=d["reason"])
+    elif slug in ("setujui-batal", "tolak-batal"):
+        agree = slug == "setujui-batal"
+        services.answer_cancellation(
+            actor, order, agree=agree, note=d["note"] if agree else d["reason"]
+        )
+    elif slug == "bantuan-kppn":
+        services.escalate_cancellation(actor, order, reason=d["reason"])
+    elif slug in ("kppn-batalkan", "kppn-lanjutkan"):
+        services.decide_cancellation(
+            actor, order, cancel=slug == "kppn-batalkan", reason=d["reason"]
+        )
+    elif slug == "usul-tanggal":
+        services.propose_delivery_date(actor, order, new_date=d["new_date"], reason=d["reason"])
+    elif slug in ("setujui-tanggal", "tolak-tanggal"):
+        agree = slug == "setujui-tanggal"
+        services.answer_delivery_date(
+            actor, order, agree=agree, note=d["note"] if agree else d["reason"]
+        )
 
 
 def _checkout(actor: User, order: Order, d: dict[str, Any]) -> None:
@@ -709,6 +804,7 @@ def _detail_page(
         "shipments": list(order.shipments.all()),
         "receipts": list(order.receipts.all()),
         "complaints": _complaints(order),
+        "proposals": list(order.proposals.all()),
         "action_forms": action_forms,
         "has_sp": order.approved_at is not None,
         "is_vendor": side == Side.VENDOR,

@@ -277,16 +277,34 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "nego_selesai": {"pp": {A_.EDIT, A_.CHECKOUT, A_.CANCEL}},
     "menunggu_ppk": {"ppk": {A_.APPROVE, A_.REJECT, A_.CANCEL}},
     "menunggu_vendor": {"ppk": {A_.CANCEL}, "vendor": {A_.CONFIRM, A_.DECLINE}},
-    # After the vendor confirmed, one side cannot cancel (cancel_needs_agreement).
-    "diproses": {"vendor": {A_.SHIP}, "courier": {A_.SHIP}},
+    # After the vendor confirmed, no one cancels alone (cancel_needs_agreement): each side may
+    # propose a cancellation, and a new delivery date while something is still to be shipped.
+    "diproses": {
+        "pp": {A_.BUYER_ASK_CANCEL, A_.BUYER_ASK_DATE},
+        "ppk": {A_.BUYER_ASK_CANCEL, A_.BUYER_ASK_DATE},
+        "vendor": {A_.SHIP, A_.VENDOR_ASK_CANCEL, A_.VENDOR_ASK_DATE},
+        "courier": {A_.SHIP},
+    },
     "dikirim_partly": {
-        "vendor": {A_.SHIP},
+        "pp": {A_.BUYER_ASK_CANCEL, A_.BUYER_ASK_DATE},
+        "ppk": {A_.BUYER_ASK_CANCEL, A_.BUYER_ASK_DATE},
+        "vendor": {A_.SHIP, A_.VENDOR_ASK_CANCEL, A_.VENDOR_ASK_DATE},
         "courier": {A_.SHIP},
         "penerima": {A_.RECEIVE, A_.COMPLAIN},
     },
-    # Everything is shipped: nothing is left to ship.
-    "dikirim_all": {"penerima": {A_.RECEIVE, A_.COMPLAIN}},
-    "komplain": {"vendor": {A_.RESOLVE}},
+    # Everything is shipped: nothing is left to ship, and no delivery date to move.
+    "dikirim_all": {
+        "pp": {A_.BUYER_ASK_CANCEL},
+        "ppk": {A_.BUYER_ASK_CANCEL},
+        "vendor": {A_.VENDOR_ASK_CANCEL},
+        "penerima": {A_.RECEIVE, A_.COMPLAIN},
+    },
+    # The damaged goods go back to the vendor: their replacement is still to be shipped.
+    "komplain": {
+        "pp": {A_.BUYER_ASK_CANCEL, A_.BUYER_ASK_DATE},
+        "ppk": {A_.BUYER_ASK_CANCEL, A_.BUYER_ASK_DATE},
+        "vendor": {A_.RESOLVE, A_.VENDOR_ASK_CANCEL, A_.VENDOR_ASK_DATE},
+    },
     "diterima": {},
     "dibatalkan": {},
     "ditolak": {},
@@ -334,6 +352,30 @@ def _attempts(shop: Shop, order: Order, actor: User) -> dict[str, Callable[[], A
             actor, order, resolution=Resolution.REPLACE, response=REASON
         ),
         A_.CANCEL: lambda: services.cancel_order(actor, order, reason=REASON),
+        # After confirmation: proposals (the answers are refused: nothing awaits an answer).
+        (A_.VENDOR_ASK_CANCEL if vendor_side else A_.BUYER_ASK_CANCEL): (
+            lambda: services.propose_cancellation(actor, order, reason=REASON)
+        ),
+        (A_.VENDOR_AGREE_CANCEL if vendor_side else A_.BUYER_AGREE_CANCEL): (
+            lambda: services.answer_cancellation(actor, order, agree=True)
+        ),
+        (A_.VENDOR_REFUSE_CANCEL if vendor_side else A_.BUYER_REFUSE_CANCEL): (
+            lambda: services.answer_cancellation(actor, order, agree=False, note=REASON)
+        ),
+        (A_.VENDOR_ESCALATE if vendor_side else A_.BUYER_ESCALATE): (
+            lambda: services.escalate_cancellation(actor, order, reason=REASON)
+        ),
+        A_.KPPN_CANCEL: lambda: services.decide_cancellation(
+            actor, order, cancel=True, reason=REASON
+        ),
+        (A_.VENDOR_ASK_DATE if vendor_side else A_.BUYER_ASK_DATE): (
+            lambda: services.propose_delivery_date(
+                actor, order, new_date=clock.today_jakarta() + timedelta(days=40), reason=REASON
+            )
+        ),
+        (A_.VENDOR_AGREE_DATE if vendor_side else A_.BUYER_AGREE_DATE): (
+            lambda: services.answer_delivery_date(actor, order, agree=True)
+        ),
     }
 
 

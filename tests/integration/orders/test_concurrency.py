@@ -33,8 +33,8 @@ from digipay.ledger import queries as ledger_queries
 from digipay.ledger.models import Entry
 from digipay.ledger.rules import EntryKind
 from digipay.orders import services
-from digipay.orders.models import Order, OrderEvent
-from digipay.orders.rules import Action
+from digipay.orders.models import Order, OrderEvent, Proposal
+from digipay.orders.rules import Action, ProposalStatus
 from digipay.orders.rules import OrderState as S
 from digipay.policy.rules import PolicyKey
 from digipay.treasury import queries as treasury
@@ -265,3 +265,58 @@ def test_two_submissions_at_once_cannot_split_past_the_limit(shop: Shop) -> None
             else:
                 services.cancel_order(shop.pp, order, reason=REASON)
     assert outcomes == [["split_purchase"]] * ROUNDS
+
+
+def test_both_sides_proposing_at_once_leave_one_live_proposal(shop: Shop) -> None:
+    order = shop.at(S.DIPROSES)
+    pp = as_user("pengadaan@415256.demo.digipay.id")
+    vendor = as_user("admin@umkm-0001.demo.digipay.id")
+    works = [lambda: services.propose_cancellation(pp(), by_pk(order)(), reason=REASON)] * 3
+    works += [lambda: services.propose_cancellation(vendor(), by_pk(order)(), reason=REASON)] * 3
+
+    results = race(*works)
+
+    made = [r for r in results if isinstance(r, Proposal)]
+    assert len(made) == 1, results
+    assert (
+        codes([r for r in results if not isinstance(r, Proposal)]) == ["proposal_not_available"] * 5
+    )
+    assert Proposal.objects.filter(order=order).count() == 1
+    assert (
+        OrderEvent.objects.filter(
+            order=order, action__in=(Action.BUYER_ASK_CANCEL, Action.VENDOR_ASK_CANCEL)
+        ).count()
+        == 1
+    )
+
+
+def test_racing_answers_to_a_cancellation_void_the_hold_at_most_once(shop: Shop) -> None:
+    """Duplicate clicks on "agree" while the buyer also refuses: one answer wins; if it was
+    the agreement the hold is voided exactly once."""
+    before = tunai(shop.satker)
+    order = shop.at(S.DIPROSES)
+    services.propose_cancellation(user("admin@umkm-0001.demo.digipay.id"), order, reason=REASON)
+    ppk = as_user("ppk@415256.demo.digipay.id")
+    pp = as_user("pengadaan@415256.demo.digipay.id")
+    works = [lambda: services.answer_cancellation(ppk(), by_pk(order)(), agree=True)] * 4
+    works += [
+        lambda: services.answer_cancellation(pp(), by_pk(order)(), agree=False, note=REASON)
+    ] * 2
+
+    results = race(*works)
+
+    assert len([r for r in results if isinstance(r, Order)]) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, Order)), results
+    order = fresh(order)
+    proposal = Proposal.objects.get(order=order)
+    if order.state == S.DIBATALKAN:
+        assert proposal.status == ProposalStatus.ACCEPTED
+        assert Entry.objects.filter(resolves_id=order.hold_entry_id).count() == 1
+        assert tunai(shop.satker) == before
+    else:
+        assert (order.state, proposal.status) == (S.DIPROSES, ProposalStatus.REFUSED)
+        assert not Entry.objects.filter(resolves_id=order.hold_entry_id).exists()
+        assert tunai(shop.satker) == before - order.total_idr
+    answers = (Action.BUYER_AGREE_CANCEL, Action.BUYER_REFUSE_CANCEL)
+    assert OrderEvent.objects.filter(order=order, action__in=answers).count() == 1
+    assert ledger_queries.validate_ledger() == []

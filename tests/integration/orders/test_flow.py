@@ -178,7 +178,7 @@ def test_the_whole_path_by_six_people(shop: Shop, api_as: Any) -> None:
         (e["action"], e["from_state"], e["to_state"], who[e["actor_id"]]) for e in detail["events"]
     ]
     assert timeline == [
-        ("EDIT", S.MENUNGGU_RINCIAN, S.MENUNGGU_RINCIAN, "pemesan"),
+        ("CREATE", S.MENUNGGU_RINCIAN, S.MENUNGGU_RINCIAN, "pemesan"),
         ("SEND_NEGO", S.MENUNGGU_RINCIAN, S.PROSES_NEGO, "pp"),
         ("VENDOR_COUNTER", S.PROSES_NEGO, S.PROSES_NEGO, "vendor"),
         ("BUYER_ACCEPT_NEGO", S.PROSES_NEGO, S.NEGO_SELESAI, "pp"),
