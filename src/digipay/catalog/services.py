@@ -10,9 +10,11 @@ import io
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -601,3 +603,32 @@ def create_category(
     category.path = f"{parent.path if parent else ''}{category.pk}/"
     category.save(update_fields=["path"])
     return category
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+IMPORT_FILES_KEPT = timedelta(hours=24)
+
+
+def purge_imports(*, older_than: timedelta = IMPORT_FILES_KEPT, now: datetime | None = None) -> int:
+    """Delete checked import files whose import was never confirmed (the import page keeps
+    the checked file between the dry run and "Impor sekarang"); how many were deleted."""
+    cutoff = (now or clock.now()) - older_than
+    removed = 0
+    try:
+        folders, _files = default_storage.listdir("imports")
+    except FileNotFoundError:
+        return 0
+    for folder in folders:
+        _dirs, files = default_storage.listdir(f"imports/{folder}")
+        for name in files:
+            path = f"imports/{folder}/{name}"
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+    return removed
+
+
+def purge_stale_imports(now: datetime) -> int:
+    """The worker's daily job (``catalog.purge_imports``)."""
+    return purge_imports(now=now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -106,6 +107,12 @@ def _apply(notification: BankNotification) -> None:
     )
 
 
+def process_received(now: datetime) -> int:
+    """The worker's job (``integrations.process_pending``, every minute): notifications the
+    receiving request could not process at once (or stored while the worker was away)."""
+    return process_pending()
+
+
 def process_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
     """Process stored notifications (oldest first); returns how many were processed."""
     done = 0
@@ -115,11 +122,11 @@ def process_pending(*, ids: list[int] | None = None, limit: int = 500) -> int:
     for pk in list(qs.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             notification = (
-                BankNotification.objects.select_for_update()
+                BankNotification.objects.select_for_update(skip_locked=True)
                 .filter(pk=pk, status=NotificationStatus.RECEIVED)
                 .first()
             )
-            if notification is None:  # another worker took it
+            if notification is None:  # another worker has it, or has done it
                 continue
             try:
                 with transaction.atomic():

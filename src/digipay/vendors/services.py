@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
@@ -750,6 +750,11 @@ def send_suket_reminders(*, today: date | None = None) -> int:
             transaction.on_commit(_mailer(subject, body, locked.email))
             sent += 1
     return sent
+
+
+def remind_suket_expiry(now: datetime) -> int:
+    """The worker's daily job (``vendors.suket_reminders``)."""
+    return send_suket_reminders(today=now.astimezone(clock.JAKARTA).date())
 
 
 def _mailer(subject: str, body: str, to: str) -> Callable[[], None]:

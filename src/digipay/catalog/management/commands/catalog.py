@@ -10,13 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from digipay.catalog import search
+from digipay.catalog import search, services
 from digipay.catalog.models import Product
-from digipay.core import clock
 
 
 class Command(BaseCommand):
@@ -47,17 +45,5 @@ class Command(BaseCommand):
         self.stdout.write(f"{total} produk diindeks ulang.")
 
     def _purge(self, hours: int) -> None:
-        cutoff = clock.now() - timedelta(hours=hours)
-        removed = 0
-        try:
-            folders, _files = default_storage.listdir("imports")
-        except FileNotFoundError:
-            folders = []
-        for folder in folders:
-            _dirs, files = default_storage.listdir(f"imports/{folder}")
-            for name in files:
-                path = f"imports/{folder}/{name}"
-                if default_storage.get_modified_time(path) < cutoff:
-                    default_storage.delete(path)
-                    removed += 1
+        removed = services.purge_imports(older_than=timedelta(hours=hours))
         self.stdout.write(f"{removed} berkas impor lama dihapus.")
