@@ -38,6 +38,15 @@ KPPN = "admin@kppn019.demo.digipay.id"  # oversees satker 415256
 BANK = "operator@bank002.demo.digipay.id"
 
 ALL_SLUGS = (
+    "usul-batal",
+    "setujui-batal",
+    "tolak-batal",
+    "bantuan-kppn",
+    "kppn-batalkan",
+    "kppn-lanjutkan",
+    "usul-tanggal",
+    "setujui-tanggal",
+    "tolak-tanggal",
     "ubah",
     "nego",
     "tawar",
@@ -258,9 +267,15 @@ def test_order_list_tabs_todo_and_scope(world: dict[str, Any], login_client: Any
 
     vendor = login_client(VENDOR)
     assert "Tidak ada pesanan yang menunggu" in vendor.get("/pesanan/").content.decode()
-    assert waiting.number in vendor.get("/pesanan/?status=semua").content.decode()
+    # The order still being composed is not the vendor's business yet; the submitted one is.
+    vendor_all = vendor.get("/pesanan/?status=semua").content.decode()
+    assert waiting.number not in vendor_all
+    assert at_ppk.number in vendor_all
 
-    assert waiting.number in login_client(KPPN).get("/pesanan/").content.decode()
+    kppn = login_client(KPPN)
+    # The KPPN's list opens on its to-do (escalated cancellations): none here.
+    assert waiting.number not in kppn.get("/pesanan/").content.decode()
+    assert waiting.number in kppn.get("/pesanan/?status=semua").content.decode()
     outsider = login_client(OTHER_PP)
     assert waiting.number not in outsider.get("/pesanan/?status=semua").content.decode()
     assert "Belum ada pesanan" in outsider.get("/pesanan/?status=semua").content.decode()
@@ -300,8 +315,9 @@ def test_each_role_sees_only_its_steps(world: dict[str, Any], login_client: Any)
     clients = {email: login_client(email) for email in (PEMESAN, PP, PPK, PENERIMA, VENDOR)}
 
     assert action_forms(clients[PP], order) == {"ubah", "nego", "ajukan", "batalkan"}
-    for email in (PEMESAN, PPK, PENERIMA, VENDOR):
+    for email in (PEMESAN, PPK, PENERIMA):
         assert action_forms(clients[email], order) == set(), email
+    assert clients[VENDOR].get(f"/pesanan/{order.pk}/").status_code == 404  # still composing
 
     submitted(order)
     assert action_forms(clients[PPK], order) == {"setujui", "tolak", "batalkan"}
@@ -314,14 +330,16 @@ def test_each_role_sees_only_its_steps(world: dict[str, Any], login_client: Any)
     assert action_forms(clients[PP], order) == set()
 
     services.confirm_order(user(VENDOR), order)
-    assert action_forms(clients[VENDOR], order) == {"kirim"}
-    # Cancelling after the vendor confirmed needs both parties: no form for it.
-    assert action_forms(clients[PP], order) == set()
-    assert action_forms(clients[PPK], order) == set()
+    # Cancelling after the vendor confirmed needs both parties: each side may only propose it
+    # (or a new delivery date) — no one-sided "batalkan".
+    proposals = {"usul-batal", "usul-tanggal"}
+    assert action_forms(clients[VENDOR], order) == {"kirim"} | proposals
+    assert action_forms(clients[PP], order) == proposals
+    assert action_forms(clients[PPK], order) == proposals
+    assert action_forms(clients[PENERIMA], order) == set()
 
     services.ship_order(user(VENDOR), order, quantities={line.pk: 1 for line in order.lines.all()})
     assert action_forms(clients[PENERIMA], order) == {"terima", "komplain"}
-    assert action_forms(clients[VENDOR], order) == {"kirim"}
     assert action_forms(clients[PEMESAN], order) == set()
 
 
@@ -587,7 +605,8 @@ def test_complaint_and_its_resolution(world: dict[str, Any], login_client: Any) 
     )
     assert response.status_code == 302
     assert refreshed(order).state == OrderState.KOMPLAIN
-    assert action_forms(vendor, order) == {"selesaikan-komplain"}
+    # Besides answering, the vendor may propose a cancellation or a new date for the replacement.
+    assert action_forms(vendor, order) == {"selesaikan-komplain", "usul-batal", "usul-tanggal"}
     assert action_forms(receiver, order) == set()
     page = vendor.get(f"/pesanan/{order.pk}/").content.decode()
     assert "Satu dus basah" in page

@@ -71,6 +71,48 @@ def sync_vendor_listing(vendor: Vendor) -> None:
     search.index_products(products.only("id", "name", "vendor_name", "description"))
 
 
+# --- stock taken by orders -------------------------------------------------------------------
+
+
+def _locked_products(quantities: Mapping[int, int]) -> list[Product]:
+    # In id order, so that two confirmations sharing products cannot deadlock.
+    return list(
+        Product.objects.select_for_update(of=("self",))
+        .select_related("vendor")
+        .filter(pk__in=quantities)
+        .order_by("pk")
+    )
+
+
+def take_stock(quantities: Mapping[int, int]) -> None:
+    """A confirmed order takes its goods out of stock ({product id: quantity}); products
+    without stock (services) are untouched. Refused, changing nothing, when a product has
+    less left than the order needs; a product sold out leaves the search until restocked."""
+    products = _locked_products(quantities)
+    for product in products:
+        if product.stock is not None and product.stock < quantities[product.pk]:
+            raise Conflict(
+                _("Stok %(name)s tinggal %(n)d: perbarui stok produk atau tolak pesanan.")
+                % {"name": product.name, "n": product.stock},
+                code="stock_insufficient",
+                details={"product_id": product.pk},
+            )
+    for product in products:
+        if product.stock is not None:
+            product.stock -= quantities[product.pk]
+            _refresh(product, product.vendor)
+            product.save(update_fields=["stock", "is_listed", "updated_at"])
+
+
+def return_stock(quantities: Mapping[int, int]) -> None:
+    """A confirmed order was cancelled: the goods it had not received go back to stock."""
+    for product in _locked_products(quantities):
+        if product.stock is not None and quantities[product.pk] > 0:
+            product.stock += quantities[product.pk]
+            _refresh(product, product.vendor)
+            product.save(update_fields=["stock", "is_listed", "updated_at"])
+
+
 # --- products --------------------------------------------------------------------------------
 
 

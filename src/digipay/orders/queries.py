@@ -30,7 +30,12 @@ def visible_orders(actor: User) -> QuerySet[Order]:
     """Satker users: their satker's orders; vendor users: their vendor's; KPPN, Kanwil, DJPb
     and auditors: the satkers they oversee."""
     if actor.role in VENDOR_ROLES:
-        return _base().filter(vendor_organisation_id=actor.organisation_id)
+        # An order the buyer is still composing (never sent for negotiation) is not yet
+        # the vendor's business.
+        composing = Q(state=OrderState.MENUNGGU_RINCIAN) & ~Q(
+            Exists(Offer.objects.filter(order=OuterRef("pk")))
+        )
+        return _base().filter(vendor_organisation_id=actor.organisation_id).exclude(composing)
     if actor.role in OVERSEERS:
         reachable = account_queries.reachable_organisations(actor, read_only=True)
         return _base().filter(satker__in=reachable)

@@ -22,6 +22,7 @@ from digipay.accounts.permissions import require
 from digipay.accounts.rules import Role
 from digipay.accounts.services import audit
 from digipay.catalog import rules as catalog_rules
+from digipay.catalog import services as catalog_services
 from digipay.catalog.models import Product
 from digipay.core import clock
 from digipay.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -656,6 +657,7 @@ def confirm_order(actor: User, order: Order) -> Order:
     order = _lock(order)
     row = _step(actor, order, Action.CONFIRM)
     vendor_services.require_seller(order.vendor)
+    catalog_services.take_stock(_goods_quantities(order, lambda line: int(line.quantity)))
     order.confirmed_at = clock.now()
     _move(actor, order, Action.CONFIRM, row.target or order.state)
     return order
@@ -670,6 +672,21 @@ def decline_order(actor: User, order: Order, *, reason: str) -> Order:
     _void(order, text)
     _move(actor, order, Action.DECLINE, row.target or order.state, reason=text)
     return order
+
+
+def _goods_quantities(order: Order, count: Callable[[OrderLine], int]) -> dict[int, int]:
+    """{product id: quantity} over the order's live lines (a product may be on two lines)."""
+    totals: dict[int, int] = defaultdict(int)
+    for line in _live_lines(order):
+        totals[int(line.product_id)] += count(line)
+    return dict(totals)
+
+
+def _return_stock(order: Order) -> None:
+    """Cancelled after the vendor confirmed: what was not received goes back to stock."""
+    catalog_services.return_stock(
+        _goods_quantities(order, lambda line: int(line.quantity - line.received_quantity))
+    )
 
 
 def _quantities(
@@ -932,6 +949,7 @@ def answer_cancellation(actor: User, order: Order, *, agree: bool, note: str = "
     proposal.save()
     if agree:
         _void(order, proposal.reason)
+        _return_stock(order)
         _move(actor, order, action, row.target or order.state, reason=proposal.reason)
     else:
         _move(actor, order, action, order.state, reason=text)
@@ -969,6 +987,7 @@ def decide_cancellation(actor: User, order: Order, *, cancel: bool, reason: str)
     proposal.save()
     if cancel:
         _void(order, text)
+        _return_stock(order)
     _move(actor, order, action, row.target or order.state, reason=text)
     return order
 

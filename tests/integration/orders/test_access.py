@@ -410,6 +410,12 @@ def test_allowed_actions_list_exactly_what_each_person_may_do(
     listed = {}
     for who, address in PEOPLE.items():
         response = api_as(address).get(f"/api/v1/orders/{order.pk}")
+        if stage == "rincian" and who in ("vendor", "courier"):
+            # Still being composed by the buyer (never sent for negotiation): not the
+            # vendor's business yet.
+            assert response.status_code == 404, (who, response.content)
+            listed[who] = set()
+            continue
         assert response.status_code == 200, (who, response.content)
         actions = response.json()["allowed_actions"]
         assert len(actions) == len(set(actions)), actions
@@ -426,3 +432,20 @@ def test_trying_an_action_leaves_nothing_behind(shop: Shop) -> None:
     assert tunai(shop.satker) == before
     shop.approve(order)
     assert tunai(shop.satker) == before - order.total_idr
+
+
+def test_the_vendor_sees_an_order_once_the_buyer_sends_it(shop: Shop) -> None:
+    """An order still composed by the buyer is invisible to the vendor; once it went to
+    negotiation (even if refused back to Menunggu Rincian) or to the PPK, the vendor sees it."""
+    vendor_user = user(VENDOR_1)
+    composing = shop.order()
+    assert not queries.visible_orders(vendor_user).filter(pk=composing.pk).exists()
+    with pytest.raises(NotFound):
+        queries.order_for(vendor_user, composing.pk)
+    refused = shop.at(S.PROSES_NEGO)
+    services.refuse_negotiation(vendor_user, refused, message=REASON)
+    assert fresh(refused).state == S.MENUNGGU_RINCIAN
+    submitted = shop.at(S.MENUNGGU_PPK)
+    visible = set(queries.visible_orders(vendor_user).values_list("pk", flat=True))
+    assert {refused.pk, submitted.pk} <= visible
+    assert composing.pk not in visible
