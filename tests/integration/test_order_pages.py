@@ -688,7 +688,8 @@ def test_bast_totals_follow_the_vendor_tax_status(world: dict[str, Any], pkp: bo
     assert document.total_idr == document.subtotal_idr + document.ppn_idr
     assert [(x.quantity, x.total_idr) for x in document.lines] == [(1, line.unit_price_idr)]
     sp = documents.surat_pesanan(order)
-    assert sp.number == "SP-" + order.number.removeprefix("DP-")
+    assert sp.number == Order.objects.get(pk=order.pk).sp_number
+    assert sp.number.startswith(f"SP/{order.satker.code}/")
     assert len(sp.verification) == 64
     assert sp.verification != document.verification
     assert sp.verification == documents.surat_pesanan(order).verification  # stable

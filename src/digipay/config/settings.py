@@ -2,7 +2,8 @@
 
 Variables: DATABASE_URL (default: SQLite file under DIGIPAY_DATA_DIR), SECRET_KEY, DEBUG,
 ALLOWED_HOSTS, SECURE_COOKIES, DIGIPAY_PERSON_KEY, DIGIPAY_DATA_DIR, DIGIPAY_MEDIA_ROOT,
-DIGIPAY_BANKS_CONFIG, DIGIPAY_INQUIRY_BANK, DIGIPAY_BASE_URL, EMAIL_*, LOG_LEVEL.
+DIGIPAY_BANKS_CONFIG, DIGIPAY_INQUIRY_BANK, DIGIPAY_BASE_URL, DIGIPAY_PERSON_KEY,
+DIGIPAY_DOCUMENT_KEY, EMAIL_*, LOG_LEVEL.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET and not env_bool("DIGIPAY_ALLOW_DEV_S
 # Keyed hash for person identifiers (NIK): lets us enforce "one person, one role" without
 # storing the NIK itself. Rotating it requires re-keying; keep it apart from SECRET_KEY.
 PERSON_KEY = os.environ.get("DIGIPAY_PERSON_KEY") or ("person:" + SECRET_KEY)
+# Keyed hash printed on documents (Surat Pesanan, BAST): a printed copy is checked against it
+# for years, so it must survive a SECRET_KEY rotation; set it once per installation.
+DOCUMENT_KEY = os.environ.get("DIGIPAY_DOCUMENT_KEY") or ("document:" + SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
@@ -74,6 +78,7 @@ INSTALLED_APPS = [
     "digipay.integrations",
     "digipay.vendors",
     "digipay.catalog",
+    "digipay.tax",
     "digipay.orders",
     "digipay.demo",
 ]

@@ -3,8 +3,10 @@ acara serah terima) per receipt, as PDF from HTML templates (xhtml2pdf: pure Pyt
 packages) and as a printable page.
 
 Each document carries a QR code with its number and a verification hash: an HMAC (keyed with
-the installation's secret) of the document's content, so Digipay can later confirm that a
-printed copy matches what it issued, and nobody else can make a matching hash.
+the installation's ``DOCUMENT_KEY``) of the document's content, so Digipay can later confirm
+that a printed copy matches what it issued, and nobody else can make a matching hash. The QR
+code opens the public check page (``/dokumen/cek/``), which rebuilds the document from the
+records and compares.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.crypto import salted_hmac
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from xhtml2pdf import pisa  # type: ignore[import-untyped]
 
@@ -77,8 +82,13 @@ class Document:
         return " ".join(self.verification[i : i + 8] for i in range(0, len(self.verification), 8))
 
     @property
+    def check_url(self) -> str:
+        query = urlencode({"nomor": self.number, "kode": self.verification})
+        return f"{settings.DIGIPAY_BASE_URL}{reverse('orders:check_document')}?{query}"
+
+    @property
     def qr_payload(self) -> str:
-        return f"DIGIPAY {self.number} {self.verification}"
+        return self.check_url
 
     @property
     def qr_data_uri(self) -> str:
@@ -100,7 +110,36 @@ def _masked_npwp(vendor: Vendor) -> str:
 def verification_hash(payload: dict[str, Any]) -> str:
     """HMAC-SHA256 of the document's content in canonical JSON."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return salted_hmac(HASH_SALT, text, algorithm="sha256").hexdigest()
+    return salted_hmac(
+        HASH_SALT, text, secret=settings.DOCUMENT_KEY, algorithm="sha256"
+    ).hexdigest()
+
+
+def find_document(number: str) -> Document | None:
+    """The issued document with this number (a Surat Pesanan or a BAST), rebuilt from the
+    records; None if Digipay never issued it."""
+    number = number.strip().upper()
+    if number.startswith("BAST-"):
+        receipt = Receipt.objects.filter(number=number).select_related("order").first()
+        return bast(receipt.order, receipt) if receipt else None
+    if number.startswith("SP"):
+        order = Order.objects.filter(sp_number=number, approved_at__isnull=False).first()
+        if order is None and number.startswith("SP-"):  # approved before the register
+            order = Order.objects.filter(
+                number="DP-" + number.removeprefix("SP-"), sp_number="", approved_at__isnull=False
+            ).first()
+        return surat_pesanan(order) if order else None
+    return None
+
+
+def check_document(number: str, code: str) -> Document | None:
+    """The document if ``code`` is the verification code Digipay printed on it (spaces and
+    case ignored), else None. Compared in constant time."""
+    document = find_document(number)
+    typed = "".join(code.split()).lower()
+    if document is None or not constant_time_compare(typed, document.verification):
+        return None
+    return document
 
 
 def _payload(
@@ -144,7 +183,9 @@ def _order(order: Order) -> Order:
 
 
 def sp_number(order: Order) -> str:
-    return f"SP-{order.number.removeprefix('DP-')}"
+    """The register number given at approval (orders approved before the register existed
+    keep the number derived from the order number)."""
+    return order.sp_number or f"SP-{order.number.removeprefix('DP-')}"
 
 
 def surat_pesanan(order: Order) -> Document:

@@ -90,6 +90,8 @@ class Order(models.Model):
     ppn_estimate_idr = models.BigIntegerField(default=0)
     total_idr = models.BigIntegerField(default=0)
     hold_entry_id = models.BigIntegerField(null=True, blank=True)
+    # The Surat Pesanan's number in the satker's register, given when the PPK approves.
+    sp_number = models.CharField(max_length=40, blank=True)
     split_flag = models.TextField(blank=True)
     buyer_rounds = models.PositiveSmallIntegerField(default=0)
     vendor_rounds = models.PositiveSmallIntegerField(default=0)
@@ -119,6 +121,9 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total_idr__gte=0), name="order_total_nonneg"),
+            models.UniqueConstraint(
+                fields=["sp_number"], condition=~Q(sp_number=""), name="order_sp_number_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -432,6 +432,19 @@ def line_total(quantity: int, unit_price_idr: int) -> int:
     return quantity * unit_price_idr
 
 
+# --- document numbers -------------------------------------------------------------------------
+
+
+def sp_register_number(satker_code: str, year: int, sequence: int) -> str:
+    """The Surat Pesanan's number in the satker's own register: one series per satker per
+    year (``SP/415256/2026/00017``), as a PPK's paper register would run."""
+    return f"SP/{satker_code}/{year}/{sequence:05d}"
+
+
+def sp_register_prefix(satker_code: str, year: int) -> str:
+    return f"SP/{satker_code}/{year}/"
+
+
 # --- deadlines --------------------------------------------------------------------------------
 
 

@@ -613,6 +613,7 @@ def approve_order(actor: User, order: Order) -> Order:
         ) from exc
     now = clock.now()
     order.hold_entry_id = entry.pk
+    order.sp_number = _next_sp_number(order, now)
     order.approved_by = actor
     order.approved_at = now
     order.vendor_deadline = rules.vendor_deadline(
@@ -620,6 +621,15 @@ def approve_order(actor: User, order: Order) -> Order:
     )
     _move(actor, order, Action.APPROVE, row.target or order.state)
     return order
+
+
+def _next_sp_number(order: Order, now: datetime) -> str:
+    """The next number of the satker's Surat Pesanan register (the satker row is locked by
+    the approval, so two approvals cannot take the same number)."""
+    year = now.astimezone(clock.JAKARTA).year
+    prefix = rules.sp_register_prefix(order.satker.code, year)
+    issued = Order.objects.filter(satker_id=order.satker_id, sp_number__startswith=prefix)
+    return rules.sp_register_number(order.satker.code, year, issued.count() + 1)
 
 
 def _require_assigned_ppk(actor: User, order: Order) -> None:

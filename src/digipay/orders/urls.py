@@ -5,6 +5,8 @@ from digipay.orders import views
 app_name = "orders"
 
 urlpatterns = [
+    # Public: anyone holding a printed Surat Pesanan or BAST may check it (the QR code opens it).
+    path("dokumen/cek/", views.check_document_view, name="check_document"),
     path("pesanan/", views.order_list_view, name="list"),
     path("pesanan/keranjang/", views.cart_view, name="cart"),
     path("pesanan/keranjang/tambah/<int:product_id>/", views.cart_add_view, name="cart_add"),

@@ -941,3 +941,18 @@ def bast_view(request: HttpRequest, order_id: int, receipt_id: int) -> HttpRespo
         documents.bast(order, _receipt(order, receipt_id)),
         reverse("orders:bast_pdf", args=[order.pk, receipt_id]),
     )
+
+
+def check_document_view(request: HttpRequest) -> HttpResponse:
+    """Public check of a printed document: its number and verification code (from the QR
+    code or typed in) against what Digipay issued. Shows only what the public may know of
+    it (kind, number, date, satker, vendor, amount), never the people who signed it."""
+    number = request.GET.get("nomor", "")[:60]
+    code = request.GET.get("kode", "")[:100]
+    checked = bool(number.strip() and code.strip())
+    document = documents.check_document(number, code) if checked else None
+    return render(
+        request,
+        "orders/documents/check.html",
+        {"number": number, "code": code, "checked": checked, "doc": document},
+    )
