@@ -56,6 +56,16 @@ from digipay.treasury.rules import FundingSource
 from digipay.vendors import services as vendor_services
 from digipay.vendors.rules import SMALL_CLASSES
 
+ReceiptListener = Callable[[Receipt], None]
+_receipt_listeners: list[ReceiptListener] = []
+
+
+def on_receipt(listener: ReceiptListener) -> None:
+    """Call ``listener(receipt)`` inside the transaction that records each BAST (the invoicing
+    app makes the invoice from it; an error there undoes the receipt: nothing half-done)."""
+    if listener not in _receipt_listeners:
+        _receipt_listeners.append(listener)
+
 
 def _announce(order: Order, action: str, actor: User | None) -> None:
     """The next actors hear of it: in-app rows now, e-mails by the worker after commit."""
@@ -783,6 +793,8 @@ def receive_order(
         line.save(update_fields=["received_quantity"])
         ReceiptLine.objects.create(receipt=receipt, line=line, quantity=quantity)
     _move(actor, order, Action.RECEIVE, _delivery_state(order), reason=receipt.number)
+    for listener in _receipt_listeners:
+        listener(receipt)
     return receipt
 
 
