@@ -19,6 +19,7 @@ from digipay.core.errors import DomainError
 from digipay.notifications.api import router as notifications_router
 from digipay.orders.api import router as orders_router
 from digipay.policy.api import router as policy_router
+from digipay.tax.api import router as tax_router
 from digipay.treasury.api import router as treasury_router
 from digipay.vendors.api import router as vendors_router
 
@@ -72,3 +73,4 @@ api.add_router("/", vendors_router)
 api.add_router("/", catalog_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/", orders_router)
+api.add_router("/tax", tax_router)
