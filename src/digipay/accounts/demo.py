@@ -62,6 +62,14 @@ SATKERS = [
     ("527010", "Politeknik Kesehatan Kemenkes Bandung", "024", 1, "32", "Kota Bandung"),
 ]
 
+# The satkers' tax identity (NPWP-16 with a valid check digit; NITKU = NPWP-16 + "000000",
+# the head office), printed on the withholding slips.
+SATKER_NPWP = {
+    "415256": "0005312269077000",
+    "652840": "0007228612077000",
+    "527010": "0009110347077000",
+}
+
 
 def enrol(user: User) -> None:
     """Enrol a demo user whose role requires 2FA with the shared demo TOTP key."""
@@ -200,6 +208,9 @@ def load() -> bool:
             regency=regency,
             address=f"{regency}, {'DKI Jakarta' if province == '31' else 'Jawa Barat'}",
         )
+        satker.npwp = SATKER_NPWP[code]
+        satker.nitku = SATKER_NPWP[code] + "000000"
+        satker.save(update_fields=["npwp", "nitku"])
         satkers.append(satker)
         admin, _pw = services.register_satker_admin(
             kppn_admins[k],

@@ -40,6 +40,10 @@ class Organisation(models.Model):
     regency = models.CharField(max_length=100, blank=True)
     ministry_code = models.CharField(max_length=3, blank=True, help_text="Kode K/L (satker)")
     address = models.TextField(blank=True)
+    # The satker's tax identity (its Bendahara withholds under it): NPWP-16 and NITKU (NPWP-16
+    # + 6 digits), printed on the withholding slips; ``rules.clean_npwp16``/``clean_nitku``.
+    npwp = models.CharField(max_length=16, blank=True)
+    nitku = models.CharField(max_length=22, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

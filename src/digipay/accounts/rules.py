@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.id import npwp as stdnum_npwp
 
 
 class OrgKind(models.TextChoices):
@@ -229,6 +231,43 @@ ACTIONS: Mapping[str, ActionPolicy] = {
     "order.approve": ActionPolicy(frozenset({Role.PPK}), step="approve"),
     "order.receive": ActionPolicy(frozenset({Role.PENERIMA_BARANG}), step="receive"),
     "invoice.pay": ActionPolicy(frozenset({Role.BENDAHARA}), step="pay"),
+    # Invoices (tagihan, docs/adr/0016): the satker's Bendahara, PPK and KPA and the overseers
+    # read them; the vendor (gate object ``Invoice.vendor_view()``) reads its own and adds its
+    # invoice and faktur numbers; the PPK tests (verifies or returns) and credits them as part
+    # of its "approve" step, so whoever verified can never pay (approve+pay).
+    "invoice.view": ActionPolicy(
+        frozenset(
+            {
+                Role.BENDAHARA,
+                Role.PPK,
+                Role.KPA,
+                Role.VENDOR_ADMIN,
+                Role.VENDOR_STAFF,
+                Role.KPPN_ADMIN,
+                Role.KANWIL_ADMIN,
+                Role.DJPB_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
+    "invoice.vendor_edit": ActionPolicy(frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF})),
+    "invoice.verify": ActionPolicy(frozenset({Role.PPK}), step="approve"),
+    "invoice.credit": ActionPolicy(frozenset({Role.PPK}), step="approve"),
+    "tax_report.view": ActionPolicy(
+        frozenset(
+            {
+                Role.BENDAHARA,
+                Role.PPK,
+                Role.KPA,
+                Role.KPPN_ADMIN,
+                Role.KANWIL_ADMIN,
+                Role.DJPB_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
 }
 
 # Steps one person must never combine on the same purchase.
@@ -326,3 +365,28 @@ def appointment_error(*, letter_number: str, letter_date: date, today: date) -> 
     if letter_date > today:
         return str(_("Tanggal surat penunjukan tidak boleh di masa depan."))
     return None
+
+
+# --- tax identity of an organisation (the satker's NPWP and NITKU on withholding slips) ----
+
+
+def clean_npwp16(value: str) -> str | None:
+    """The NPWP in its 16-digit form (a 15-digit NPWP gets the leading "0", PMK 112/2022),
+    or None when it is not a valid NPWP (check digit by python-stdnum)."""
+    digits = re.sub(r"[.\-\s]", "", value or "")
+    if not re.fullmatch(r"\d{15}|\d{16}", digits) or set(digits) == {"0"}:
+        return None
+    try:
+        compact = str(stdnum_npwp.validate(digits))
+    except StdnumError:
+        return None
+    return compact if len(compact) == 16 else "0" + compact
+
+
+def clean_nitku(value: str, *, npwp16: str) -> str | None:
+    """The NITKU (tax location id): the NPWP-16 followed by 6 digits ("000000" for the head
+    office), or None when it does not belong to that NPWP."""
+    digits = re.sub(r"[.\-\s]", "", value or "")
+    if not re.fullmatch(r"\d{22}", digits) or not npwp16 or digits[:16] != npwp16:
+        return None
+    return digits

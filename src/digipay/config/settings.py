@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "digipay.catalog",
     "digipay.tax",
     "digipay.orders",
+    "digipay.invoicing",
     "digipay.demo",
 ]
 
