@@ -5,23 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_reference_data'),
-        ('orders', '0002_proposals'),
-        ('treasury', '0001_initial'),
-        ('vendors', '0002_bank_account_promotion'),
+        ("accounts", "0002_reference_data"),
+        ("orders", "0002_proposals"),
+        ("treasury", "0001_initial"),
+        ("vendors", "0002_bank_account_promotion"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='sp_number',
+            model_name="order",
+            name="sp_number",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(condition=models.Q(('sp_number', ''), _negated=True), fields=('sp_number',), name='order_sp_number_once'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("sp_number", ""), _negated=True),
+                fields=("sp_number",),
+                name="order_sp_number_once",
+            ),
         ),
     ]
