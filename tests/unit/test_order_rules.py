@@ -354,31 +354,6 @@ def test_split_uses_the_limit_that_applies() -> None:
 # --- the PPN estimate ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("base", "ppn"),
-    [
-        (0, 0),
-        (9, 0),  # 0.99 → 0
-        (10, 1),  # 1.1 → 1
-        (99, 10),  # 10.89 → 10 (floor, never rounded up)
-        (100, 11),
-        (1_000_000, 110_000),
-        (39_500, 4_345),
-        (45_045_045, 4_954_954),  # 4,954,954.95
-        (45_045_046, 4_954_955),  # 4,954,955.06
-        (10_000_000_000, 1_100_000_000),
-    ],
-)
-def test_estimated_ppn_for_a_pkp_vendor_is_11_percent_floored(base: int, ppn: int) -> None:
-    assert rules.estimated_ppn(base, vendor_pkp=True) == ppn
-    assert isinstance(rules.estimated_ppn(base, vendor_pkp=True), int)
-
-
-@pytest.mark.parametrize("base", [0, 1, 99, 1_000_000, 10_000_000_000])
-def test_no_ppn_estimate_for_a_non_pkp_vendor(base: int) -> None:
-    assert rules.estimated_ppn(base, vendor_pkp=False) == 0
-
-
 def test_line_total() -> None:
     assert rules.line_total(3, 39_500) == 118_500
     assert rules.line_total(1, 1) == 1

@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from xhtml2pdf import pisa  # type: ignore[import-untyped]
 
 from digipay.accounts.models import Organisation
+from digipay.core import clock
 from digipay.core.errors import NotFound
-from digipay.orders import rules
+from digipay.orders import queries, rules
 from digipay.orders.models import Order, PaymentMethod, Receipt
 from digipay.treasury.rules import FundingSource
 from digipay.vendors.models import Vendor
@@ -264,7 +265,11 @@ def bast(order: Order, receipt: Receipt) -> Document:
         for rl in receipt.lines.all()
     )
     subtotal = sum(line.total_idr for line in lines)
-    ppn = rules.estimated_ppn(subtotal, vendor_pkp=order.vendor_pkp)
+    ppn = queries.estimated_ppn(
+        ((rl.line.kind, rl.quantity, rl.line.unit_price_idr) for rl in receipt.lines.all()),
+        vendor_pkp=order.vendor_pkp,
+        on=receipt.at.astimezone(clock.JAKARTA).date(),
+    )
     method, source = _labels(order)
     return Document(
         kind=BAST,

@@ -3,6 +3,9 @@ actor may take now (exactly those the services would allow)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
@@ -10,6 +13,7 @@ from digipay.accounts import queries as account_queries
 from digipay.accounts.models import User
 from digipay.accounts.permissions import allows, require
 from digipay.accounts.rules import Role
+from digipay.catalog.rules import ProductKind
 from digipay.core import clock
 from digipay.core.errors import NotFound
 from digipay.orders import rules
@@ -17,6 +21,9 @@ from digipay.orders.models import Cart, CartLine, Offer, Order, Proposal, Vendor
 from digipay.orders.rules import OrderState, ProposalKind, ProposalStatus, Side
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
+from digipay.tax import services as tax_services
+from digipay.tax.rules import Collector, LineKind, VendorFacts
+from digipay.tax.rules import Line as TaxLine
 
 VENDOR_ROLES = frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER})
 OVERSEERS = frozenset({Role.KPPN_ADMIN, Role.KANWIL_ADMIN, Role.DJPB_ADMIN, Role.AUDITOR})
@@ -158,6 +165,31 @@ def allowed_actions(actor: User, order: Order) -> list[str]:
             continue
         allowed.append(str(row.action))
     return allowed
+
+
+def estimated_ppn(lines: Iterable[tuple[str, int, int]], *, vendor_pkp: bool, on: date) -> int:
+    """The PPN a PKP vendor adds to these (kind, quantity, unit price) lines under the tax
+    rules in force ``on`` (the tax engine's rows, ADR 0014): what the UP hold covers beyond the
+    price. The invoice computes the exact taxes of what was received."""
+    rows = [
+        TaxLine(
+            kind=LineKind.SERVICES if kind == ProductKind.SERVICES else LineKind.GOODS,
+            quantity=quantity,
+            unit_price=price,
+        )
+        for kind, quantity, price in lines
+        if quantity
+    ]
+    if not vendor_pkp or not rows:
+        return 0
+    gross = tax_services.estimate_gross(
+        on=on,
+        collector=Collector.BENDAHARA,
+        # Only PKP status decides PPN; the NPWP and Suket facts change PPh, not the gross.
+        vendor=VendorFacts(pkp=True, has_npwp=True),
+        lines=rows,
+    )
+    return gross - sum(line.base for line in rows)
 
 
 def cart_of(actor: User) -> Cart | None:

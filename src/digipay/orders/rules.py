@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -415,17 +414,6 @@ def detect_split(
 
 
 # --- money ------------------------------------------------------------------------------------
-
-PPN_ESTIMATE_RATE = Fraction(11, 100)
-
-
-def estimated_ppn(base_idr: int, *, vendor_pkp: bool) -> int:
-    """The PPN a PKP vendor adds to the price (DOMAIN.md §6: 11% of the price, which is also
-    12% of DPP nilai lain 11/12 from 2025; luxury goods are not sold on Digipay). The hold
-    covers it; the tax engine computes the invoice's exact taxes."""
-    if not vendor_pkp:
-        return 0
-    return int(base_idr * PPN_ESTIMATE_RATE)  # floor: Fraction → int truncates toward zero
 
 
 def line_total(quantity: int, unit_price_idr: int) -> int:

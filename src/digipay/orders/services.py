@@ -266,9 +266,14 @@ def _live_lines(order: Order) -> list[OrderLine]:
 
 
 def _recompute(order: Order) -> None:
-    subtotal = sum(line.total_idr for line in _live_lines(order))
+    lines = _live_lines(order)
+    subtotal = sum(line.total_idr for line in lines)
     order.subtotal_idr = subtotal
-    order.ppn_estimate_idr = rules.estimated_ppn(subtotal, vendor_pkp=order.vendor_pkp)
+    order.ppn_estimate_idr = queries.estimated_ppn(
+        ((line.kind, line.quantity, line.unit_price_idr) for line in lines),
+        vendor_pkp=order.vendor_pkp,
+        on=clock.today_jakarta(),
+    )
     order.total_idr = subtotal + order.ppn_estimate_idr
 
 
