@@ -48,6 +48,15 @@ def test_demo_data_is_idempotent_and_prints_the_logins(db: None) -> None:
     assert ProductImage.objects.values("product").distinct().count() >= 300
     assert Vendor.objects.values("province").distinct().count() >= 5
     assert f"{counts['products']} produk" in first
+    # Orders in every state (digipay.orders.demo; tests/integration/orders/test_demo_orders.py
+    # checks them in detail), and who has work waiting.
+    assert counts["orders"] >= 30
+    assert f"{counts['orders']} pesanan (" in first
+    assert f"{counts['orders_menunggu_ppk']} Menunggu Persetujuan PPK" in first
+    assert counts["bast"] >= 5
+    assert counts["cart_lines"] >= 3
+    assert "pesanan menunggu" in first
+    assert "baris di keranjang" in first
     out = StringIO()
     call_command("demo_data", stdout=out)
     assert "Data demo sudah ada." in out.getvalue()
@@ -64,6 +73,13 @@ def test_demo_data_is_idempotent_and_prints_the_logins(db: None) -> None:
             "PENERIMA_BARANG",
             "BENDAHARA",
         }
+
+
+def test_the_small_world_has_no_demo_orders(world: dict[str, Any]) -> None:
+    # The tests' world (full=False) makes no orders: the tests make the orders they need.
+    counts = demo_set.counts()
+    assert counts["orders"] == counts["bast"] == counts["cart_lines"] == 0
+    assert demo_set.waiting() == {}
 
 
 def test_demo_totp_prints_the_current_code(world: dict[str, Any]) -> None:

@@ -12,11 +12,14 @@ def load(*, full: bool = True) -> bool:
 
     ``full=False`` is the tests' small world: the treasury hierarchy, its users, the two
     vendors UMKM-0001 and UMKM-0002 with a few products, UP and cards. ``full=True``
-    (``make run``) adds the other demo vendors, their products with images, and checks the
-    vendors' bank accounts at the bank (simulator). Each part skips what already exists.
+    (``make run``) adds the other demo vendors, their products with images, checks the
+    vendors' bank accounts at the bank (simulator), and makes orders in every state with a
+    cart for each Pemesan (``digipay.orders.demo``; none in the small world). Each part skips
+    what already exists.
     """
     from digipay.accounts import demo as accounts_demo
     from digipay.catalog import demo as catalog_demo
+    from digipay.orders import demo as orders_demo
     from digipay.treasury import demo as treasury_demo
     from digipay.vendors import demo as vendors_demo
 
@@ -24,18 +27,28 @@ def load(*, full: bool = True) -> bool:
     vendors_demo.load(full=full)
     catalog_demo.load(full=full)
     treasury_demo.load()
+    orders_demo.load(full=full)
     return created
 
 
 def counts() -> dict[str, int]:
-    """What the demo set holds, for reports (``digipay demo-data`` may print it)."""
+    """What the demo set holds, for reports (``digipay demo-data`` prints it); orders also
+    per state (``orders_menunggu_ppk``, …)."""
+    from django.db.models import Count
+
     from digipay.accounts.models import Organisation, User
     from digipay.catalog.models import Product, ProductImage
+    from digipay.orders.models import CartLine, Order, Receipt
+    from digipay.orders.rules import OrderState
     from digipay.vendors.models import Vendor, VendorBankAccount
     from digipay.vendors.rules import BankAccountStatus, VendorStatus
 
     vendors = Vendor.objects.all()
     products = Product.objects.all()
+    by_state = {
+        str(row["state"]): int(row["n"])
+        for row in Order.objects.order_by().values("state").annotate(n=Count("id"))
+    }
     return {
         "organisations": Organisation.objects.count(),
         "users": User.objects.count(),
@@ -50,4 +63,29 @@ def counts() -> dict[str, int]:
         "products": products.count(),
         "products_listed": products.filter(is_listed=True).count(),
         "product_images": ProductImage.objects.count(),
+        "orders": sum(by_state.values()),
+        **{f"orders_{state.lower()}": by_state.get(state, 0) for state in OrderState.values},
+        "bast": Receipt.objects.count(),
+        "cart_lines": CartLine.objects.count(),
     }
+
+
+def waiting() -> dict[str, str]:
+    """What waits for each demo user with work in the demo orders, by e-mail: the orders on
+    their to-do list (``orders.queries.todo``), or the lines in a Pemesan's cart."""
+    from digipay.accounts.models import User
+    from digipay.accounts.rules import Role
+    from digipay.orders import queries as order_queries
+    from digipay.orders.models import CartLine
+
+    out: dict[str, str] = {}
+    for user in User.objects.filter(email__endswith=".demo.digipay.id", is_active=True):
+        if user.role == Role.PEMESAN:
+            lines = CartLine.objects.filter(cart__user=user).count()
+            if lines:
+                out[user.email] = f"{lines} baris di keranjang"
+            continue
+        orders = order_queries.todo(user).count()
+        if orders:
+            out[user.email] = f"{orders} pesanan menunggu"
+    return out

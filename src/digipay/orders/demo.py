@@ -1,8 +1,9 @@
 """Demo orders in every state (DOMAIN.md §4), so that each demo role finds work waiting when a
 newcomer runs ``make run``: the Pejabat Pengadaan orders to detail, negotiate and send on, the
 PPK orders to approve, the vendors orders to confirm, ship or put right, the Penerima Barang
-deliveries to receive, the Pemesan a cart with lines; and finished, rejected and cancelled
-orders for the record.
+deliveries to receive, the Pemesan a cart with lines, the satker a vendor's proposal of a new
+delivery date to answer, each KPPN help desk a disputed cancellation to decide; and finished,
+rejected and cancelled orders for the record.
 
 Every order is made through the real services (``digipay.orders.services``) by the demo user
 whose step it is, so UP holds and their release, BAST numbers, timelines, audit events and
@@ -116,6 +117,11 @@ class _Story:
 
 
 Step = Callable[[_Story], None]
+
+
+def _by(s: _Story, who: str) -> User:
+    """ "pp", "ppk" (the satker) or "vendor" (its admin)."""
+    return {"pp": s.people.pp, "ppk": s.people.ppk, "vendor": s.vendor}[who]
 
 
 def _discounted(price: int, percent: int) -> int:
@@ -285,6 +291,47 @@ def resolve(resolution: str, response: str, agreed: Mapping[int, int] | None = N
     return run
 
 
+# After the vendor confirmed, changes need both parties (or the KPPN help desk).
+
+
+def propose_cancel(by: str, reason: str) -> Step:
+    def run(s: _Story) -> None:
+        services.propose_cancellation(_by(s, by), s.order, reason=reason)
+
+    return run
+
+
+def answer_cancel(by: str, *, agree: bool, note: str) -> Step:
+    def run(s: _Story) -> None:
+        services.answer_cancellation(_by(s, by), s.order, agree=agree, note=note)
+
+    return run
+
+
+def escalate(by: str, reason: str) -> Step:
+    """The proposer of a refused cancellation asks the KPPN help desk to decide."""
+
+    def run(s: _Story) -> None:
+        services.escalate_cancellation(_by(s, by), s.order, reason=reason)
+
+    return run
+
+
+def propose_date(by: str, days: int, reason: str) -> Step:
+    """A new delivery date ``days`` working days after the one agreed at checkout."""
+
+    def run(s: _Story) -> None:
+        current = s.order.requested_date or clock.today_jakarta()
+        services.propose_delivery_date(
+            _by(s, by),
+            s.order,
+            new_date=calendar.add_working_days(current, days),
+            reason=reason,
+        )
+
+    return run
+
+
 # --- the set ------------------------------------------------------------------------------------
 
 
@@ -401,6 +448,35 @@ ORDERS: tuple[DemoOrder, ...] = (
             submit(akun=PERSEDIAAN, notes="Persediaan kebersihan gedung bulan depan.", kkp=True),
             approve(),
             confirm(),
+        ),
+    ),
+    DemoOrder(
+        "A-usul-tanggal",
+        A,
+        "UMKM-0006",
+        (("KGM-DOK-01", 2000), ("KGM-JIL-01", 40)),
+        S.DIPROSES,
+        (
+            submit(akun=BAHAN, notes="Penggandaan bahan rapat kerja nasional.", days=4),
+            approve(),
+            confirm(),
+            propose_date(
+                "vendor", 3, "Mesin cetak kami sedang diservis; mohon pengiriman diundur."
+            ),
+        ),
+    ),
+    DemoOrder(
+        "A-batal-sepakat",
+        A,
+        "UMKM-0011",
+        (("BPS-PEM-11", 20),),
+        S.DIBATALKAN,
+        (
+            submit(akun=PERSEDIAAN, notes="Deterjen untuk binatu rumah dinas."),
+            approve(),
+            confirm(),
+            propose_cancel("vendor", "Pabrik menghentikan kemasan 1,8 kg; stok kami tidak cukup."),
+            answer_cancel("pp", agree=True, note="Disetujui; kami pesan kemasan lain nanti."),
         ),
     ),
     DemoOrder(
@@ -554,6 +630,29 @@ ORDERS: tuple[DemoOrder, ...] = (
         ),
     ),
     DemoOrder(
+        "B-eskalasi-vendor",
+        B,
+        "UMKM-0009",
+        (("CK-PRI-02", 1), ("CK-AKS-03", 2)),
+        S.DIPROSES,
+        (
+            submit(akun=MODAL_ALAT, notes="Printer Wi-Fi untuk ruang sidang."),
+            approve(),
+            confirm(),
+            propose_cancel(
+                "vendor", "Distributor menghentikan tipe printer ini; stok tidak bisa dipenuhi."
+            ),
+            answer_cancel(
+                "pp",
+                agree=False,
+                note="Printer sudah dianggarkan; mohon dicarikan tipe setara dengan harga sama.",
+            ),
+            escalate(
+                "vendor", "Tipe setara lebih mahal; mohon KPPN memutuskan pembatalan pesanan."
+            ),
+        ),
+    ),
+    DemoOrder(
         "B-dikirim",
         B,
         "UMKM-0002",
@@ -647,6 +746,25 @@ ORDERS: tuple[DemoOrder, ...] = (
         (
             submit(akun=MODAL_ALAT, notes="Meja dan kursi ruang pengawas lapangan.", days=15),
             approve(),
+        ),
+    ),
+    DemoOrder(
+        "C-eskalasi-satker",
+        C,
+        "UMKM-0010",
+        (("JMF-LEM-03", 2),),
+        S.DIPROSES,
+        (
+            submit(akun=MODAL_ALAT, notes="Lemari arsip ruang pengawas lapangan.", days=15),
+            approve(),
+            confirm(),
+            propose_cancel("pp", "Ruang pengawas lapangan batal dibangun tahun ini."),
+            answer_cancel(
+                "vendor",
+                agree=False,
+                note="Lemari sudah dirakit dan dipernis sesuai pesanan; bahan tidak bisa kembali.",
+            ),
+            escalate("pp", "Mohon KPPN memutuskan; anggaran ruang pengawas sudah diblokir."),
         ),
     ),
     DemoOrder(

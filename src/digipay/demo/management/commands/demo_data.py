@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from digipay import demo as demo_set
 from digipay.accounts import demo
+from digipay.orders.rules import OrderState
 
 
 class Command(BaseCommand):
@@ -24,6 +25,16 @@ class Command(BaseCommand):
             f"{c['bank_accounts_verified']}/{c['bank_accounts']} rekening vendor "
             "terverifikasi bank."
         )
+        if c["orders"]:
+            states = ", ".join(
+                f"{c[f'orders_{state.lower()}']} {label}"
+                for state, label in OrderState.choices
+                if c[f"orders_{state.lower()}"]
+            )
+            self.stdout.write(
+                f"{c['orders']} pesanan ({states}); {c['bast']} BAST; "
+                f"{c['cart_lines']} baris keranjang."
+            )
         self.stdout.write("")
         self.stdout.write(f"Kata sandi semua akun demo: {demo.DEMO_PASSWORD}")
         self.stdout.write(
@@ -31,6 +42,10 @@ class Command(BaseCommand):
         )
         self.stdout.write("Kode TOTP saat ini: digipay demo-totp")
         self.stdout.write("")
+        waiting = demo_set.waiting()
         for login in demo.logins():
             flag = " [2FA]" if login.two_factor else ""
-            self.stdout.write(f"  {login.email:<44} {login.role:<22} {login.organisation}{flag}")
+            work = f" — {waiting[login.email]}" if login.email in waiting else ""
+            self.stdout.write(
+                f"  {login.email:<44} {login.role:<22} {login.organisation}{flag}{work}"
+            )
