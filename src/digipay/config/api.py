@@ -16,6 +16,7 @@ from digipay.accounts.api import router as accounts_router
 from digipay.accounts.auth import BearerAuth
 from digipay.catalog.api import router as catalog_router
 from digipay.core.errors import DomainError
+from digipay.invoicing.api import router as invoicing_router
 from digipay.notifications.api import router as notifications_router
 from digipay.orders.api import router as orders_router
 from digipay.policy.api import router as policy_router
@@ -74,3 +75,4 @@ api.add_router("/", catalog_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/", orders_router)
 api.add_router("/tax", tax_router)
+api.add_router("/", invoicing_router)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("digipay.vendors.urls")),
     path("", include("digipay.catalog.urls")),
     path("", include("digipay.orders.urls")),
+    path("", include("digipay.invoicing.urls")),
     path("", include("digipay.notifications.urls")),
 ]
