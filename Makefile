@@ -23,6 +23,9 @@ messages: $(STAMP)
 	$(BIN)/python scripts/compile_messages.py
 
 DEMO_BANKS := src/digipay/demo/banks.json
+# The demo's e-mails (one per notification: the demo orders make ~150) go to files under
+# var/mail/ rather than burying the demo logins in the terminal.
+DEMO_MAIL := EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=var/mail
 BANKSIM_DB := var/banksim.sqlite3
 
 # Waits (at most ~10 s) until the bank simulator accepts connections.
@@ -32,7 +35,7 @@ raise SystemExit(0 if any(up() for _ in range(50)) else 1)'
 
 ## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first),
 ## with the bank simulator at http://127.0.0.1:8100 notifying the app and the background worker
-## (scheduled jobs, e-mails to the console), both stopped with the app.
+## (scheduled jobs; the demo e-mails are written to var/mail/), both stopped with the app.
 ## The simulator starts first: the demo data checks the vendors' bank accounts with it.
 run: $(STAMP) messages
 	DEBUG=1 $(BIN)/digipay migrate --no-input -v 0
@@ -41,9 +44,10 @@ run: $(STAMP) messages
 	  --notify-url http://127.0.0.1:8000/snap/v1.0/notifications & echo $$! > var/banksim.pid; \
 	trap 'kill $$(cat var/banksim.pid) $$(cat var/worker.pid 2>/dev/null) 2>/dev/null; rm -f var/banksim.pid var/worker.pid' EXIT INT TERM; \
 	$(WAIT_BANKSIM) || echo "Simulator bank belum menjawab di port 8100: rekening vendor demo belum dicek."; \
-	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay demo-data && \
-	{ DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay worker & echo $$! > var/worker.pid; } && \
-	DEBUG=1 DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay runserver 127.0.0.1:8000
+	DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay demo-data && \
+	echo "E-mail demo ditulis ke var/mail/ (satu berkas per proses)." && \
+	{ DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay worker & echo $$! > var/worker.pid; } && \
+	DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay runserver 127.0.0.1:8000
 
 ## make banksim: only the bank simulator (docs/banksim.md).
 banksim: $(STAMP)

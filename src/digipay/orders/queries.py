@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from digipay.accounts import queries as account_queries
@@ -17,7 +17,7 @@ from digipay.catalog.rules import ProductKind
 from digipay.core import clock
 from digipay.core.errors import NotFound
 from digipay.orders import rules
-from digipay.orders.models import Cart, CartLine, Offer, Order, Proposal, VendorSide
+from digipay.orders.models import Cart, CartLine, Offer, Order, OrderLine, Proposal, VendorSide
 from digipay.orders.rules import OrderState, ProposalKind, ProposalStatus, Side
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
@@ -88,9 +88,15 @@ def todo(actor: User) -> QuerySet[Order]:
         )
     if role == Role.PENERIMA_BARANG:
         return orders.filter(state=OrderState.DIKIRIM)
+    to_ship = Exists(
+        OrderLine.objects.filter(
+            order=OuterRef("pk"), removed=False, quantity__gt=F("shipped_quantity")
+        )
+    )
     if role in (Role.VENDOR_ADMIN, Role.VENDOR_STAFF):
         return orders.filter(
             Q(state__in=(OrderState.MENUNGGU_VENDOR, OrderState.DIPROSES, OrderState.KOMPLAIN))
+            | (Q(state=OrderState.DIKIRIM) & Q(to_ship))  # shipped in part: the rest waits
             | Q(state=OrderState.PROSES_NEGO, last_offer=Side.BUYER)
             | (Q(state__in=rules.CONFIRMED) & Q(_awaiting(side=Side.BUYER)))
         )
@@ -99,7 +105,9 @@ def todo(actor: User) -> QuerySet[Order]:
             Q(state__in=rules.CONFIRMED) & Q(_awaiting(status=ProposalStatus.ESCALATED))
         )
     if role == Role.VENDOR_COURIER:
-        return orders.filter(state=OrderState.DIPROSES)
+        return orders.filter(
+            Q(state=OrderState.DIPROSES) | (Q(state=OrderState.DIKIRIM) & Q(to_ship))
+        )
     return orders.none()
 
 

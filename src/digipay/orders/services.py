@@ -192,7 +192,7 @@ def checkout_cart(actor: User) -> list[Order]:
         order.save()
         _event(order, actor, Action.CREATE, OrderState.MENUNGGU_RINCIAN, now, "")
         audit(actor, "order.created", order, after=order.audit_state())
-        _announce(order, "created", actor)
+        _announce(order, Action.CREATE, actor)
         orders.append(order)
     CartLine.objects.filter(cart=cart).delete()
     return orders

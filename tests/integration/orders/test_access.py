@@ -449,3 +449,18 @@ def test_the_vendor_sees_an_order_once_the_buyer_sends_it(shop: Shop) -> None:
     visible = set(queries.visible_orders(vendor_user).values_list("pk", flat=True))
     assert {refused.pk, submitted.pk} <= visible
     assert composing.pk not in visible
+
+
+def test_a_partly_shipped_order_stays_on_the_vendors_to_do_list(shop: Shop) -> None:
+    courier = make_courier("UMKM-0001")
+    vendor_user = user(VENDOR_1)
+    order = shop.at(S.DIPROSES)
+    (line,) = lines_of(order)
+    order = shop.ship(order, {line.pk: 4})
+    assert order.state == S.DIKIRIM
+    for who in (vendor_user, courier):
+        assert queries.todo(who).filter(pk=order.pk).exists()
+    order = shop.ship(order)  # the rest: nothing left to ship
+    for who in (vendor_user, courier):
+        assert not queries.todo(who).filter(pk=order.pk).exists()
+    assert queries.todo(shop.penerima).filter(pk=order.pk).exists()
