@@ -19,6 +19,7 @@ def load(*, full: bool = True) -> bool:
     """
     from digipay.accounts import demo as accounts_demo
     from digipay.catalog import demo as catalog_demo
+    from digipay.invoicing import demo as invoicing_demo
     from digipay.orders import demo as orders_demo
     from digipay.treasury import demo as treasury_demo
     from digipay.vendors import demo as vendors_demo
@@ -28,6 +29,7 @@ def load(*, full: bool = True) -> bool:
     catalog_demo.load(full=full)
     treasury_demo.load()
     orders_demo.load(full=full)
+    invoicing_demo.load(full=full)
     return created
 
 
