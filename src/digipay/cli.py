@@ -2,7 +2,8 @@
 
 ``digipay demo-data``, ``digipay audit verify``, ``digipay migrate``, ``digipay runserver`` ...
 Hyphenated names map to the commands' module names. ``digipay banksim`` starts the bank
-simulator (docs/banksim.md), which runs without Django.
+simulator (docs/banksim.md) and ``digipay mpnsim`` the MPN (tax billing) simulator (docs/mpnsim.md);
+both run without Django.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ def main() -> None:
         from digipay.simulators.banksim.__main__ import main as banksim
 
         sys.exit(banksim(argv[2:]))
+    if len(argv) > 1 and argv[1] == "mpnsim":
+        from digipay.simulators.mpnsim.__main__ import main as mpnsim
+
+        sys.exit(mpnsim(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digipay.config.settings")
     from django.core.management import execute_from_command_line
 
