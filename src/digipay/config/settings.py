@@ -236,6 +236,13 @@ API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
 DIGIPAY_BANKS_CONFIG = os.environ.get("DIGIPAY_BANKS_CONFIG", "")
 # The bank whose gateway checks account names at banks Digipay has no profile for.
 DIGIPAY_INQUIRY_BANK = os.environ.get("DIGIPAY_INQUIRY_BANK", "002")
+# The MPN (tax billing codes and NTPN; docs/mpnsim.md). With DEBUG the demo client of the MPN
+# simulator that `make run` starts (its secret is public, like the demo bank keys).
+DIGIPAY_MPN_URL = os.environ.get("DIGIPAY_MPN_URL", "http://127.0.0.1:8200").rstrip("/")
+DIGIPAY_MPN_CLIENT_ID = os.environ.get("DIGIPAY_MPN_CLIENT_ID", "digipay" if DEBUG else "")
+DIGIPAY_MPN_SECRET = os.environ.get(
+    "DIGIPAY_MPN_SECRET", "demo-only-mpn-7Qx2vK9pLmR4tZ8wYc3N" if DEBUG else ""
+)
 # Where links in e-mails point (invitations, reminders).
 DIGIPAY_BASE_URL = os.environ.get("DIGIPAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
