@@ -34,16 +34,20 @@ up = lambda: socket.socket().connect_ex(("127.0.0.1", 8100)) == 0 or time.sleep(
 raise SystemExit(0 if any(up() for _ in range(50)) else 1)'
 
 ## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first),
-## with the bank simulator at http://127.0.0.1:8100 notifying the app and the background worker
-## (scheduled jobs; the demo e-mails are written to var/mail/), both stopped with the app.
-## The simulator starts first: the demo data checks the vendors' bank accounts with it.
+## with the bank simulator at http://127.0.0.1:8100 notifying the app, the MPN (tax billing)
+## simulator at http://127.0.0.1:8200 and the background worker (scheduled jobs; the demo
+## e-mails are written to var/mail/), all stopped with the app.
+## The simulators start first: the demo data checks the vendors' bank accounts with banksim.
 run: $(STAMP) messages
 	DEBUG=1 $(BIN)/digipay migrate --no-input -v 0
 	@mkdir -p var
 	@$(BIN)/digipay banksim --host 127.0.0.1 --port 8100 --database $(BANKSIM_DB) --log-level warning \
 	  --notify-url http://127.0.0.1:8000/snap/v1.0/notifications & echo $$! > var/banksim.pid; \
-	trap 'kill $$(cat var/banksim.pid) $$(cat var/worker.pid 2>/dev/null) 2>/dev/null; rm -f var/banksim.pid var/worker.pid' EXIT INT TERM; \
+	$(BIN)/digipay mpnsim --host 127.0.0.1 --port 8200 --database var/mpnsim.sqlite3 \
+	  --log-level warning & echo $$! > var/mpnsim.pid; \
+	trap 'kill $$(cat var/banksim.pid 2>/dev/null) $$(cat var/mpnsim.pid 2>/dev/null) $$(cat var/worker.pid 2>/dev/null) 2>/dev/null; rm -f var/banksim.pid var/mpnsim.pid var/worker.pid' EXIT INT TERM; \
 	$(WAIT_BANKSIM) || echo "Simulator bank belum menjawab di port 8100: rekening vendor demo belum dicek."; \
+	$(subst 8100,8200,$(WAIT_BANKSIM)) || echo "Simulator MPN belum menjawab di port 8200: kode billing pajak belum bisa dibuat."; \
 	DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay demo-data && \
 	echo "E-mail demo ditulis ke var/mail/ (satu berkas per proses)." && \
 	{ DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay worker & echo $$! > var/worker.pid; } && \
