@@ -35,6 +35,7 @@ from digipay.accounts.rules import Role
 from digipay.core.errors import NotFound
 from digipay.invoicing import queries, rules
 from digipay.invoicing.models import Invoice
+from digipay.orders.documents import PublicFacts
 from digipay.tax.rules import OUTPUT_KEY, Collector, Tax, percent
 from digipay.vendors.models import Vendor, VendorBankAccount
 from digipay.vendors.rules import BankAccountStatus, mask
@@ -471,6 +472,23 @@ def check_document(number: str, code: str) -> Document | None:
     if document is None or not constant_time_compare(typed, document.verification):
         return None
     return document
+
+
+def public_facts(number: str, code: str) -> PublicFacts | None:
+    """For the public check page (``orders.documents.register_checker``): what anyone may know
+    of a genuine invoicing document."""
+    document = check_document(number, code)
+    if document is None:
+        return None
+    return PublicFacts(
+        title=str(document.title),
+        number=document.number,
+        issued=document.issued_on,
+        satker_name=document.satker.name,
+        satker_code=document.satker.code,
+        vendor_name=document.vendor.business_name,
+        amount_idr=document.amount_idr,
+    )
 
 
 def _only_inline_resources(uri: str, rel: str) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -131,6 +132,55 @@ def find_document(number: str) -> Document | None:
             ).first()
         return surat_pesanan(order) if order else None
     return None
+
+
+@dataclass(frozen=True)
+class PublicFacts:
+    """What the public check page shows of a genuine document: never the signatories."""
+
+    title: str
+    number: str
+    issued: date | datetime
+    satker_name: str
+    satker_code: str
+    vendor_name: str
+    amount_idr: int
+
+
+Checker = Callable[[str, str], PublicFacts | None]
+_checkers: list[Checker] = []
+
+
+def register_checker(checker: Checker) -> None:
+    """Another app's documents join the public check page (invoicing registers its invoice,
+    kuitansi, SPBy and withholding slips in its ``ready()``; orders cannot import it)."""
+    if checker not in _checkers:
+        _checkers.append(checker)
+
+
+def check_public(number: str, code: str) -> PublicFacts | None:
+    """The public facts of the document with this number and verification code, whichever
+    app issued it; None if no app recognises the pair."""
+    for checker in (_check_order_document, *_checkers):
+        facts = checker(number, code)
+        if facts is not None:
+            return facts
+    return None
+
+
+def _check_order_document(number: str, code: str) -> PublicFacts | None:
+    document = check_document(number, code)
+    if document is None:
+        return None
+    return PublicFacts(
+        title=str(document.title),
+        number=document.number,
+        issued=document.issued_at,
+        satker_name=document.satker.name,
+        satker_code=document.satker.code,
+        vendor_name=document.vendor.business_name,
+        amount_idr=document.total_idr,
+    )
 
 
 def check_document(number: str, code: str) -> Document | None:

@@ -950,7 +950,7 @@ def check_document_view(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("nomor", "")[:60]
     code = request.GET.get("kode", "")[:100]
     checked = bool(number.strip() and code.strip())
-    document = documents.check_document(number, code) if checked else None
+    document = documents.check_public(number, code) if checked else None
     return render(
         request,
         "orders/documents/check.html",

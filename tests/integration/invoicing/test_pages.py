@@ -203,3 +203,22 @@ def test_deposits_and_report_pages_and_xlsx(login_client: Login, invoice: Invoic
         .status_code
         == 404
     )
+
+
+def test_invoicing_documents_check_out_on_the_public_page(shop: Shop) -> None:
+    """The QR code of an invoice, kuitansi, SPBy or slip opens the same public check page as
+    the Surat Pesanan and BAST (``orders.documents.register_checker``)."""
+    from urllib.parse import parse_qs, urlparse
+
+    from django.test import Client
+
+    invoice = invoice_of(received(shop, [(make_product("UMKM-0001", price=2_500_000), 2)]))
+    anonymous = Client()
+    for kind in (documents.INVOICE, documents.KUITANSI, documents.SPBY):
+        doc = documents.build(invoice, kind, full_identity=False)
+        url = urlparse(doc.check_url)
+        page = anonymous.get(url.path, parse_qs(url.query)).content.decode()
+        assert 'data-testid="document-genuine"' in page, kind
+        assert doc.number in page
+        wrong = anonymous.get(url.path, {"nomor": doc.number, "kode": "0" * 64}).content.decode()
+        assert 'data-testid="document-unknown"' in wrong
