@@ -2,8 +2,9 @@
 
 ``digipay demo-data``, ``digipay audit verify``, ``digipay migrate``, ``digipay runserver`` ...
 Hyphenated names map to the commands' module names. ``digipay banksim`` starts the bank
-simulator (docs/banksim.md) and ``digipay mpnsim`` the MPN (tax billing) simulator (docs/mpnsim.md);
-both run without Django.
+simulator (docs/banksim.md), ``digipay mpnsim`` the MPN (tax billing) simulator (docs/mpnsim.md)
+and ``digipay spansim`` the SPAN (treasury: SPM → SP2D) simulator (docs/spansim.md); they run
+without Django.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def main() -> None:
         from digipay.simulators.mpnsim.__main__ import main as mpnsim
 
         sys.exit(mpnsim(argv[2:]))
+    if len(argv) > 1 and argv[1] == "spansim":
+        from digipay.simulators.spansim.__main__ import main as spansim
+
+        sys.exit(spansim(argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digipay.config.settings")
     from django.core.management import execute_from_command_line
 
