@@ -35,7 +35,8 @@ raise SystemExit(0 if any(up() for _ in range(50)) else 1)'
 
 ## make run: the demo app on SQLite at http://127.0.0.1:8000 (demo logins printed first),
 ## with the bank simulator at http://127.0.0.1:8100 notifying the app, the MPN (tax billing)
-## simulator at http://127.0.0.1:8200 and the background worker (scheduled jobs; the demo
+## simulator at http://127.0.0.1:8200, the SPAN (SPM → SP2D, crediting through banksim)
+## simulator at http://127.0.0.1:8300 and the background worker (scheduled jobs; the demo
 ## e-mails are written to var/mail/), all stopped with the app.
 ## The simulators start first: the demo data checks the vendors' bank accounts with banksim.
 run: $(STAMP) messages
@@ -45,9 +46,12 @@ run: $(STAMP) messages
 	  --notify-url http://127.0.0.1:8000/snap/v1.0/notifications & echo $$! > var/banksim.pid; \
 	$(BIN)/digipay mpnsim --host 127.0.0.1 --port 8200 --database var/mpnsim.sqlite3 \
 	  --log-level warning & echo $$! > var/mpnsim.pid; \
-	trap 'kill $$(cat var/banksim.pid 2>/dev/null) $$(cat var/mpnsim.pid 2>/dev/null) $$(cat var/worker.pid 2>/dev/null) 2>/dev/null; rm -f var/banksim.pid var/mpnsim.pid var/worker.pid' EXIT INT TERM; \
+	$(BIN)/digipay spansim --host 127.0.0.1 --port 8300 --database var/spansim.sqlite3 \
+	  --bank-url http://127.0.0.1:8100 --log-level warning & echo $$! > var/spansim.pid; \
+	trap 'kill $$(cat var/banksim.pid 2>/dev/null) $$(cat var/mpnsim.pid 2>/dev/null) $$(cat var/spansim.pid 2>/dev/null) $$(cat var/worker.pid 2>/dev/null) 2>/dev/null; rm -f var/banksim.pid var/mpnsim.pid var/spansim.pid var/worker.pid' EXIT INT TERM; \
 	$(WAIT_BANKSIM) || echo "Simulator bank belum menjawab di port 8100: rekening vendor demo belum dicek."; \
 	$(subst 8100,8200,$(WAIT_BANKSIM)) || echo "Simulator MPN belum menjawab di port 8200: kode billing pajak belum bisa dibuat."; \
+	$(subst 8100,8300,$(WAIT_BANKSIM)) || echo "Simulator SPAN belum menjawab di port 8300: SPM GUP/TUP belum bisa dikirim."; \
 	DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay demo-data && \
 	echo "E-mail demo ditulis ke var/mail/ (satu berkas per proses)." && \
 	{ DEBUG=1 $(DEMO_MAIL) DIGIPAY_BANKS_CONFIG=$(DEMO_BANKS) $(BIN)/digipay worker & echo $$! > var/worker.pid; } && \
