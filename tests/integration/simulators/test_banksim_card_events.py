@@ -188,7 +188,14 @@ def test_card_event_is_retried_until_acknowledged(
             held = authorize(snap, "EV-R", 1_000_000)
             assert held.status_code == 200, held.text
             received = receiver.wait_for(3)
-            [row] = snap.http.get("/admin/notifications").json()["notifications"]
+            # The simulator marks the row after the receiver's 200 reaches it: wait for that
+            # (asynchronous by design), at most a few seconds.
+            deadline = time.monotonic() + 5
+            while True:
+                [row] = snap.http.get("/admin/notifications").json()["notifications"]
+                if row["status"] != "PENDING" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
 
     assert [r.status for r in received] == [500, 503, 200]
     assert len({r.body for r in received}) == 1  # the same body on every attempt
