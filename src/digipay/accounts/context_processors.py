@@ -30,6 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("orders:list"), _("Pesanan")))
     if rules.role_allows([role], "invoice.view"):
         items.append((reverse("invoicing:list"), _("Tagihan")))
+    if rules.role_allows([role], "invoice.pay"):
+        items.append((reverse("payments:list"), _("Pembayaran")))
     if rules.role_allows([role], "order.cart"):
         items.append((reverse("orders:cart"), _("Keranjang")))
     vendor_roles = (Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER)

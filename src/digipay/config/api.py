@@ -17,6 +17,7 @@ from digipay.accounts.auth import BearerAuth
 from digipay.catalog.api import router as catalog_router
 from digipay.core.errors import DomainError
 from digipay.invoicing.api import router as invoicing_router
+from digipay.payments.api import router as payments_router
 from digipay.notifications.api import router as notifications_router
 from digipay.orders.api import router as orders_router
 from digipay.policy.api import router as policy_router
@@ -76,3 +77,4 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/", orders_router)
 api.add_router("/tax", tax_router)
 api.add_router("/", invoicing_router)
+api.add_router("/", payments_router)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("digipay.catalog.urls")),
     path("", include("digipay.orders.urls")),
     path("", include("digipay.invoicing.urls")),
+    path("", include("digipay.payments.urls")),
     path("", include("digipay.notifications.urls")),
 ]

@@ -66,6 +66,9 @@ class Invoice(models.Model):
     )
     returned_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(blank=True)
+    # Set by the payments app when the bank confirms the payment (invoicing.services.mark_paid).
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

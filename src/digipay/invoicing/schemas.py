@@ -30,6 +30,8 @@ class InvoiceFields(Schema):
     net_idr: int = Field(description="Yang diterima vendor")
     vendor_invoice_number: str
     tax_invoice_number: str
+    payment_reference: str = Field("", description="Referensi bank pembayaran (status PAID)")
+    paid_at: datetime | None = None
 
 
 class InvoiceOut(InvoiceFields):

@@ -232,6 +232,33 @@ def verify_invoice(actor: User, invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
+def mark_paid(invoice: Invoice, *, reference: str, by: User | None = None) -> Invoice:
+    """The payments app records the bank's confirmation: a ``VERIFIED`` invoice becomes
+    ``PAID`` with the bank reference (the vendor sees it). Called inside the transaction that
+    posts the payment; the Bendahara's gate (``invoice.pay``) was checked when she paid."""
+    invoice = _lock(invoice)
+    if invoice.state != InvoiceState.VERIFIED:
+        raise Conflict(
+            _("Tagihan berstatus %(state)s: tidak dapat ditandai dibayar.")
+            % {"state": InvoiceState(invoice.state).label},
+            code="invalid_transition",
+        )
+    before = invoice.audit_state()
+    invoice.state = InvoiceState.PAID
+    invoice.paid_at = clock.now()
+    invoice.payment_reference = reference[:64]
+    invoice.save()
+    audit(
+        by,
+        "invoice.paid",
+        invoice,
+        before=before,
+        after={**invoice.audit_state(), "reference": invoice.payment_reference},
+    )
+    return invoice
+
+
+@transaction.atomic
 def return_invoice(actor: User, invoice: Invoice, *, reason: str) -> Invoice:
     """The PPK sends the invoice back to the vendor with a reason (e.g. a wrong faktur
     number); the vendor's numbers send it back to the PPK."""

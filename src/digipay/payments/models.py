@@ -1,0 +1,149 @@
+"""Payments: one ``Payment`` per request of the Bendahara (a batch of invoices), its
+``PaymentInvoice`` rows, and the ``BankInstruction`` outbox rows the worker sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from digipay.accounts.models import Organisation, User
+from digipay.invoicing.models import Invoice
+from digipay.payments.rules import InstructionKind, InstructionStatus, PaymentState, Source
+from digipay.treasury.models import KkpCard
+from digipay.vendors.models import Vendor, VendorBankAccount
+
+
+class TreasurerAccount(models.Model):
+    """The satker's Bendahara Pengeluaran account (the UP Tunai's cash) at its bank: the
+    source of every transfer."""
+
+    satker = models.OneToOneField(Organisation, on_delete=models.PROTECT, related_name="+")
+    bank_code = models.CharField(max_length=3)
+    account_no = models.CharField(max_length=20)
+    holder_name = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.bank_code}:{self.account_no}"
+
+    @property
+    def tenant_id(self) -> int:
+        return int(self.satker_id)
+
+
+class Payment(models.Model):
+    number = models.CharField(max_length=40, unique=True)
+    satker = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    state = models.CharField(
+        max_length=12, choices=PaymentState.choices, default=PaymentState.IN_PROGRESS
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # The request's Idempotency-Key (replays return this payment).
+    request_key = models.CharField(max_length=100, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+    gross_idr = models.BigIntegerField(default=0)
+    collected_idr = models.BigIntegerField(default=0)
+    net_idr = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "request_key"],
+                condition=~Q(request_key=""),
+                name="payment_request_key_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_idr=models.F("gross_idr") - models.F("collected_idr")),
+                name="payment_net",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def tenant_id(self) -> int:
+        return int(self.satker_id)
+
+    def audit_state(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "state": self.state,
+            "source": self.source,
+            "gross_idr": self.gross_idr,
+            "collected_idr": self.collected_idr,
+            "net_idr": self.net_idr,
+        }
+
+
+class BankInstruction(models.Model):
+    """One instruction to a bank (the outbox): written in the payment's transaction, sent by
+    the worker. Its ids never change, so a repeat is recognised by the bank."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="instructions")
+    kind = models.CharField(max_length=12, choices=InstructionKind.choices)
+    status = models.CharField(
+        max_length=8, choices=InstructionStatus.choices, default=InstructionStatus.PENDING
+    )
+    bank_code = models.CharField(max_length=3)  # the bank the instruction is sent to
+    external_id = models.CharField(max_length=36, unique=True)
+    partner_reference_no = models.CharField(max_length=64, unique=True)
+    source_account = models.CharField(max_length=20, blank=True)
+    card = models.ForeignKey(KkpCard, null=True, blank=True, on_delete=models.PROTECT)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
+    vendor_account = models.ForeignKey(VendorBankAccount, on_delete=models.PROTECT)
+    beneficiary_bank_code = models.CharField(max_length=3)
+    beneficiary_account = models.CharField(max_length=20)
+    beneficiary_name = models.CharField(max_length=150)
+    amount_idr = models.BigIntegerField()
+    service = models.CharField(max_length=4, blank=True)  # the SNAP service it went on
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=300, blank=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="instruction_due")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="instruction_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.partner_reference_no}"
+
+    @property
+    def tenant_id(self) -> int:
+        return int(self.payment.satker_id)
+
+
+class PaymentInvoice(models.Model):
+    """One invoice of a payment, with the figures paid (frozen at the request)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_lines")
+    instruction = models.ForeignKey(BankInstruction, on_delete=models.PROTECT, related_name="lines")
+    gross_idr = models.BigIntegerField()
+    collected_idr = models.BigIntegerField()
+    net_idr = models.BigIntegerField()
+    # Cleared when the payment fails: an invoice has at most one live payment.
+    active = models.BooleanField(default=True)
+    posted_entry_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(active=True), name="invoice_one_live_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}/{self.invoice_id}"

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class PayIn(Schema):
+    invoices: list[int] = Field(description="Id tagihan yang dibayar (satu satker)")
+    source: str = Field(description="UP_TUNAI (transfer) atau KKP (kartu pesanan)")
+    otp: str = Field(description="Kode TOTP saat ini (otentikasi ulang)")
+
+
+class PaymentLineOut(Schema):
+    invoice_id: int
+    invoice_number: str
+    gross_idr: int
+    collected_idr: int
+    net_idr: int
+    paid: bool
+
+
+class InstructionOut(Schema):
+    id: int
+    kind: str
+    status: str
+    amount_idr: int
+    vendor_name: str
+    beneficiary_bank_code: str
+    beneficiary_account: str
+    bank_reference: str
+    attempts: int
+    last_error: str
+
+
+class PaymentOut(Schema):
+    id: int
+    number: str
+    state: str
+    source: str
+    gross_idr: int
+    collected_idr: int
+    net_idr: int
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class PaymentDetailOut(PaymentOut):
+    lines: list[PaymentLineOut]
+    instructions: list[InstructionOut]
