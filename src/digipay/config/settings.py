@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "digipay.audit",
     "digipay.accounts",
     "digipay.notifications",
+    "digipay.idempotency",
     "digipay.ledger",
     "digipay.policy",
     "digipay.treasury",
@@ -232,6 +233,10 @@ if SECURE_COOKIES:
 OTP_TOTP_ISSUER = "Digipay"
 OTP_TOTP_THROTTLE_FACTOR = 1
 API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "30"))
+# Idempotency-Key records (docs/adr/0018): kept at least 24 h; a claim still running after
+# the lease counts as crashed and may be taken over by a retry.
+IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
+IDEMPOTENCY_LEASE_MINUTES = int(os.environ.get("IDEMPOTENCY_LEASE_MINUTES", "5"))
 
 # Bank profiles for the SNAP gateway and the notification inbox (JSON; see docs/banksim.md).
 DIGIPAY_BANKS_CONFIG = os.environ.get("DIGIPAY_BANKS_CONFIG", "")
