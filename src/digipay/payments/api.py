@@ -11,6 +11,7 @@ from ninja.pagination import CursorPagination, paginate
 
 from digipay.accounts.api import actor_of
 from digipay.accounts.models import User
+from digipay.idempotency.decorators import idempotent
 from digipay.invoicing.rules import InvoiceState
 from digipay.payments import queries, services
 from digipay.payments.models import Payment
@@ -54,17 +55,18 @@ def detail(payment: Payment) -> dict[str, Any]:
     }
 
 
-# TODO(idempotency): when digipay.idempotency's decorator is committed, wrap this endpoint
-# with it. Until then the service keeps its own replay guard on (user, Idempotency-Key).
-@router.post("/payments", response={201: PaymentDetailOut, 200: PaymentDetailOut})
+@router.post("/payments", response={201: PaymentDetailOut})
+@idempotent(ignore_fields=("otp",))
 def pay(request: HttpRequest, payload: PayIn) -> Status[Any]:
+    """The Bendahara pays verified invoices (one request = one payment; ``Idempotency-Key``
+    required: a replay answers the first response, the TOTP code left out of the comparison).
+    The payment is ``IN_PROGRESS``: the worker sends its bank instructions."""
     actor: User = actor_of(request)
     key = request.headers.get("Idempotency-Key", "")[:100]
-    before = Payment.objects.filter(created_by=actor, request_key=key).exists() if key else False
     payment = services.pay(
         actor, invoice_ids=payload.invoices, source=payload.source, otp=payload.otp, request_key=key
     )
-    return Status(200 if before else 201, detail(payment))
+    return Status(201, detail(payment))
 
 
 @router.get("/payments", response=list[PaymentOut])

@@ -385,8 +385,13 @@ def test_pay_endpoint_is_idempotent(shop: Shop, bank: Bank, api_as: Any) -> None
     assert first.status_code == 201, first.content
     for _ in range(10):
         again = api.post("/api/v1/payments", body)
-        assert again.status_code == 200
+        assert again.status_code == 201
+        assert again["Idempotent-Replayed"] == "true"
         assert again.json()["id"] == first.json()["id"]
+    # A renewed (or wrong) TOTP code on a retry is not another request: the replay answers.
+    renewed = api.post("/api/v1/payments", {**body, "otp": "000000"})
+    assert renewed.status_code == 201
+    assert renewed.json()["id"] == first.json()["id"]
     assert Payment.objects.count() == 1
     assert BankInstruction.objects.count() == 1
     changed = api.post("/api/v1/payments", {**body, "source": "KKP"})
