@@ -17,9 +17,9 @@ from digipay.accounts.auth import BearerAuth
 from digipay.catalog.api import router as catalog_router
 from digipay.core.errors import DomainError
 from digipay.invoicing.api import router as invoicing_router
-from digipay.payments.api import router as payments_router
 from digipay.notifications.api import router as notifications_router
 from digipay.orders.api import router as orders_router
+from digipay.payments.api import router as payments_router
 from digipay.policy.api import router as policy_router
 from digipay.tax.api import router as tax_router
 from digipay.treasury.api import router as treasury_router
