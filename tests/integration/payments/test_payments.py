@@ -419,3 +419,44 @@ def test_pages_of_the_bendahara(shop: Shop, bank: Bank, login_client: Any) -> No
     payment = Payment.objects.get()
     assert client.get(f"/pembayaran/{payment.pk}/").status_code == 200
     assert payment.number in client.get("/pembayaran/").content.decode()
+
+
+def test_a_bendahara_who_verified_as_delegated_ppk_cannot_pay(shop: Shop, bank: Bank) -> None:
+    from datetime import timedelta
+
+    from digipay.accounts import services as accounts
+    from digipay.core import clock
+    from digipay.invoicing import services as invoicing
+
+    order = goods(shop)
+    bendahara = user(BENDAHARA)
+    now = clock.now()
+    accounts.create_delegation(
+        user(email("admin")),
+        delegate=bendahara,
+        role="PPK",
+        valid_from=now - timedelta(minutes=1),
+        valid_until=now + timedelta(days=3),
+        reason="PPK cuti, didelegasikan sementara.",
+    )
+    invoice = invoicing.verify_invoice(bendahara, Invoice.objects.get(order=order))
+    with pytest.raises(PermissionDenied) as exc:
+        pay([invoice])
+    assert exc.value.code == "separation_of_duties"
+    assert not Payment.objects.exists()
+
+
+def test_the_vendor_sees_paid_with_the_bank_reference(
+    shop: Shop, bank: Bank, run_worker: Run, api_as: Any
+) -> None:
+    invoice = verified(goods(shop))
+    vendor = api_as("admin@umkm-0001.demo.digipay.id")
+    assert vendor.get(f"/api/v1/invoices/{invoice.pk}").json()["state"] == "VERIFIED"
+    pay([invoice])
+    run_worker()
+    seen = vendor.get(f"/api/v1/invoices/{invoice.pk}").json()
+    reference = BankInstruction.objects.get().bank_reference
+    assert seen["state"] == "PAID"
+    assert seen["payment_reference"] == reference != ""
+    # The vendor sees no payment of the satker's through the payments API.
+    assert vendor.get("/api/v1/payments").json()["results"] == []
