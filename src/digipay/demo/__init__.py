@@ -21,6 +21,7 @@ def load(*, full: bool = True) -> bool:
     from digipay.catalog import demo as catalog_demo
     from digipay.invoicing import demo as invoicing_demo
     from digipay.orders import demo as orders_demo
+    from digipay.payments import demo as payments_demo
     from digipay.treasury import demo as treasury_demo
     from digipay.vendors import demo as vendors_demo
 
@@ -30,6 +31,7 @@ def load(*, full: bool = True) -> bool:
     treasury_demo.load()
     orders_demo.load(full=full)
     invoicing_demo.load(full=full)
+    payments_demo.load()
     return created
 
 

@@ -134,8 +134,8 @@ def bank(
     demo vendors' primary accounts verified (as the account-name inquiry would)."""
     monkeypatch.setattr(services, "gateway_for", _banksim.gateway)
     satker = Organisation.objects.get(code=A)
-    TreasurerAccount.objects.create(
-        satker=satker, bank_code=BRI, account_no=TREASURER_A, holder_name="BPG 415256"
+    TreasurerAccount.objects.update_or_create(
+        satker=satker, defaults={"bank_code": BRI, "account_no": TREASURER_A}
     )
     VendorBankAccount.objects.filter(is_primary=True, removed_at__isnull=True).update(
         status=BankAccountStatus.VERIFIED

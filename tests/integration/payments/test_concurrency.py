@@ -46,8 +46,9 @@ def shop() -> Shop:
 @pytest.fixture
 def sim(_banksim: Bank, shop: Shop, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bank]:
     monkeypatch.setattr(services, "gateway_for", _banksim.gateway)
-    TreasurerAccount.objects.create(
-        satker=Organisation.objects.get(code=A), bank_code=BRI, account_no=TREASURER_A
+    TreasurerAccount.objects.update_or_create(
+        satker=Organisation.objects.get(code=A),
+        defaults={"bank_code": BRI, "account_no": TREASURER_A},
     )
     VendorBankAccount.objects.filter(is_primary=True, removed_at__isnull=True).update(
         status=BankAccountStatus.VERIFIED

@@ -447,7 +447,7 @@ def test_a_bendahara_who_verified_as_delegated_ppk_cannot_pay(shop: Shop, bank: 
 
 
 def test_the_vendor_sees_paid_with_the_bank_reference(
-    shop: Shop, bank: Bank, run_worker: Run, api_as: Any
+    shop: Shop, bank: Bank, run_worker: Run, api_as: Any, login_client: Any
 ) -> None:
     invoice = verified(goods(shop))
     vendor = api_as("admin@umkm-0001.demo.digipay.id")
@@ -458,5 +458,7 @@ def test_the_vendor_sees_paid_with_the_bank_reference(
     reference = BankInstruction.objects.get().bank_reference
     assert seen["state"] == "PAID"
     assert seen["payment_reference"] == reference != ""
+    page = login_client("admin@umkm-0001.demo.digipay.id").get(f"/tagihan/{invoice.pk}/")
+    assert reference in page.content.decode()
     # The vendor sees no payment of the satker's through the payments API.
     assert vendor.get("/api/v1/payments").json()["results"] == []
