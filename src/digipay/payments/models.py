@@ -133,6 +133,9 @@ class PaymentInvoice(models.Model):
     gross_idr = models.BigIntegerField()
     collected_idr = models.BigIntegerField()
     net_idr = models.BigIntegerField()
+    # What the collector withholds/collects per tax ({"PPN": 1100000, ...}), frozen with the
+    # figures: the ledger posts these, whatever happens to the invoice meanwhile.
+    taxes = models.JSONField(default=dict)
     # Cleared when the payment fails: an invoice has at most one live payment.
     active = models.BooleanField(default=True)
     posted_entry_id = models.BigIntegerField(null=True, blank=True)

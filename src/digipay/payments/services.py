@@ -167,6 +167,7 @@ def _pay(actor: User, ids: list[int], source: str, request_key: str, digest: str
     }
     payables: list[rules.Payable] = []
     figures: dict[int, tuple[int, int, int]] = {}
+    withheld: dict[int, dict[str, int]] = {}
     per_order: dict[int, int] = {}
     accounts: dict[int, VendorBankAccount] = {}
     for invoice in invoices:
@@ -207,6 +208,11 @@ def _pay(actor: User, ids: list[int], source: str, request_key: str, digest: str
         account = _primary_account(invoice)
         accounts[account.pk] = account
         figures[invoice.pk] = (left.gross, left.collected_total, left.net)
+        withheld[invoice.pk] = {
+            str(tax): int(amount.collected)
+            for tax, amount in left.taxes.items()
+            if amount.collected
+        }
         payables.append(
             rules.Payable(
                 invoice.pk, account.pk, order.card_id if source == Source.KKP else None, left.net
@@ -270,6 +276,7 @@ def _pay(actor: User, ids: list[int], source: str, request_key: str, digest: str
                 gross_idr=gross,
                 collected_idr=collected,
                 net_idr=net,
+                taxes=withheld[p.invoice_id],
             )
     audit(
         actor,
@@ -511,13 +518,10 @@ def _post_line(
         int(line.gross_idr),
         more_expected=_more_expected(order, line.invoice),
     )
-    left = invoicing_queries.outstanding(line.invoice)
-    collected = {tax: amount.collected for tax, amount in left.taxes.items() if amount.collected}
-    if sum(collected.values()) != int(line.collected_idr) or left.gross != int(line.gross_idr):
-        raise Conflict(
-            _("Nilai tagihan %(number)s berubah sejak dibayar.") % {"number": line.invoice.number},
-            code="invoice_changed",
-        )
+    # The figures frozen when the Bendahara paid: the bank paid exactly these.
+    collected = {str(tax): int(v) for tax, v in dict(line.taxes).items() if int(v)}
+    if sum(collected.values()) != int(line.collected_idr):
+        raise Conflict(_("Rincian pajak pembayaran tidak konsisten."), code="taxes_inconsistent")
     tax_accounts = {t: chart.tax_payable(satker, t).pk for t, v in collected.items() if v}
     if payment.source == Source.UP_TUNAI:
         legs = rules.transfer_legs(

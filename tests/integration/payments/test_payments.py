@@ -462,3 +462,29 @@ def test_the_vendor_sees_paid_with_the_bank_reference(
     assert reference in page.content.decode()
     # The vendor sees no payment of the satker's through the payments API.
     assert vendor.get("/api/v1/payments").json()["results"] == []
+
+
+def test_a_credit_note_while_the_transfer_is_in_flight_does_not_change_what_posts(
+    shop: Shop, bank: Bank, run_worker: Run
+) -> None:
+    """The bank pays what the Bendahara confirmed; the ledger posts those frozen figures."""
+    from digipay.invoicing import rules as invoicing_rules
+    from digipay.invoicing import services as invoicing
+
+    invoice = verified(goods(shop))
+    satker = satker_a()
+    ppn = chart.tax_payable(satker, "PPN")
+    vendor_before = bank.balance(BRI, SINAR_BRI)
+    pay([invoice])
+    line = invoice.lines.first()
+    assert line is not None
+    invoicing.issue_credit_note(
+        user(PPK),
+        Invoice.objects.get(pk=invoice.pk),
+        lines={line.pk: invoicing_rules.CreditRequest(quantity=1)},
+        reason="Satu unit dikembalikan karena rusak.",
+    )
+    run_worker()
+    assert bank.balance(BRI, SINAR_BRI) - vendor_before == 9_850_000
+    assert posted(ppn.pk) == -1_100_000
+    assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.PAID
