@@ -488,3 +488,34 @@ def test_a_credit_note_while_the_transfer_is_in_flight_does_not_change_what_post
     assert bank.balance(BRI, SINAR_BRI) - vendor_before == 9_850_000
     assert posted(ppn.pk) == -1_100_000
     assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.PAID
+
+
+def test_a_transfer_that_never_arrived_is_sent_again_with_the_same_ids(
+    shop: Shop, bank: Bank, run_worker: Run
+) -> None:
+    """500 before execution: the status says "not found"; the next pass asks again, then sends
+    the same instruction (same external id and partner reference) — paid once."""
+    invoice = verified(goods(shop))
+    vendor_before = bank.balance(BRI, SINAR_BRI)
+    payment = pay([invoice])
+    [ins] = payment.instructions.all()
+    ids = (ins.external_id, ins.partner_reference_no)
+    bank.faults(errorBeforeExecutionShare=1.0, services=["17", "18"])
+    run_worker()
+    ins.refresh_from_db()
+    assert ins.status == InstructionStatus.UNKNOWN
+    assert bank.balance(BRI, SINAR_BRI) == vendor_before
+    bank.clear_faults()
+    run_worker()
+    ins.refresh_from_db()
+    assert ins.status == InstructionStatus.DONE
+    assert (ins.external_id, ins.partner_reference_no) == ids
+    assert ins.attempts == 2
+    assert bank.balance(BRI, SINAR_BRI) - vendor_before == invoice.net_idr
+
+
+def test_the_outbox_job_is_registered_with_the_worker() -> None:
+    from digipay.worker.registry import jobs
+
+    found = {job.name: job for job in jobs()}
+    assert found["payments.send_instructions"].fn is services.send_due_instructions
