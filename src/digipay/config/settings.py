@@ -249,12 +249,6 @@ DIGIPAY_MPN_CLIENT_ID = os.environ.get("DIGIPAY_MPN_CLIENT_ID", "digipay" if DEB
 DIGIPAY_MPN_SECRET = os.environ.get(
     "DIGIPAY_MPN_SECRET", "demo-only-mpn-7Qx2vK9pLmR4tZ8wYc3N" if DEBUG else ""
 )
-# Where links in e-mails point (invitations, reminders).
-DIGIPAY_BASE_URL = os.environ.get("DIGIPAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-
-# Uploaded files (vendor documents, product images). Never served from MEDIA_URL: views check
-# permissions and stream them (vendors/views.py, catalog/views.py).
-MEDIA_ROOT = Path(os.environ.get("DIGIPAY_MEDIA_ROOT", DATA_DIR / "media"))
 # SPAN (the treasury: SPM-GUP/TUP/PTUP → SP2D; docs/spansim.md). With DEBUG the demo client of
 # the SPAN simulator that `make run` starts (its secret is public).
 DIGIPAY_SPAN_URL = os.environ.get("DIGIPAY_SPAN_URL", "http://127.0.0.1:8300").rstrip("/")
@@ -262,6 +256,12 @@ DIGIPAY_SPAN_CLIENT_ID = os.environ.get("DIGIPAY_SPAN_CLIENT_ID", "digipay" if D
 DIGIPAY_SPAN_SECRET = os.environ.get(
     "DIGIPAY_SPAN_SECRET", "demo-only-span-Hq4mW8tZr2Lx6VbN9cKp" if DEBUG else ""
 )
+# Where links in e-mails point (invitations, reminders).
+DIGIPAY_BASE_URL = os.environ.get("DIGIPAY_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Uploaded files (vendor documents, product images). Never served from MEDIA_URL: views check
+# permissions and stream them (vendors/views.py, catalog/views.py).
+MEDIA_ROOT = Path(os.environ.get("DIGIPAY_MEDIA_ROOT", DATA_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
