@@ -9,6 +9,7 @@ gate; ``rules``; write; the audit event in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -79,6 +80,35 @@ def on_receipt(receipt: Receipt) -> None:
     create_invoice(receipt)
 
 
+def _collected(case: tax_rules.TaxCase) -> set[str]:
+    return set(tax_services.quote(case).withheld_by_collector)
+
+
+def _part_of_a_larger_purchase(case: tax_rules.TaxCase, order: Order, receipt: Receipt) -> bool:
+    """Pemecahan transaksi (DOMAIN.md §6): the small-payment exemptions hold only when the
+    whole purchase is small. The purchase is the whole order (a partial BAST is part of it)
+    plus the same satker's other invoices from the same vendor dated the same day. True when
+    that purchase, quoted as one payment, would have a tax collected that this invoice alone
+    escapes."""
+    whole = [
+        tax_rules.Line(
+            kind=rules.line_kind(line.kind), quantity=line.quantity, unit_price=line.unit_price_idr
+        )
+        for line in order.lines.filter(removed=False, quantity__gt=0).order_by("id")
+    ]
+    same_day = InvoiceLine.objects.filter(
+        invoice__satker_id=order.satker_id,
+        invoice__vendor_id=order.vendor_id,
+        invoice__invoice_date=case.date,
+    ).exclude(invoice__order_id=order.pk)
+    whole += [
+        tax_rules.Line(kind=line.kind, quantity=line.quantity, unit_price=line.unit_price_idr)
+        for line in same_day.order_by("id")
+    ]
+    purchase = replace(case, lines=tuple(whole))
+    return bool(_collected(purchase) - _collected(case))
+
+
 def create_invoice(receipt: Receipt) -> Invoice:
     """The invoice of a BAST (the orders app's ``on_receipt`` listener; runs inside the
     transaction that records the receipt, so a failure here undoes the receipt). Once per
@@ -109,6 +139,8 @@ def create_invoice(receipt: Receipt) -> Invoice:
         ),
         split=bool(order.split_flag.strip()),
     )
+    if not case.split and _part_of_a_larger_purchase(case, order, receipt):
+        case = replace(case, split=True)
     result = tax_services.quote(case)
     figures = rules.figures_of(result)
     invoice = Invoice.objects.create(

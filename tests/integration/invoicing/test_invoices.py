@@ -193,3 +193,48 @@ def test_register_numbers_run_per_satker_and_year() -> None:
     assert rules.register_number("INV", "415256", 2026, 17) == "INV/415256/2026/00017"
     with pytest.raises(ValueError, match="sequence"):
         rules.register_number("INV", "415256", 2026, 0)
+
+
+# --- pemecahan transaksi: the exemptions hold only when the whole purchase is small ------------
+
+
+def test_two_small_orders_of_one_vendor_on_one_day_lose_the_exemption(shop: Shop) -> None:
+    """Rp1,5 juta twice from the same PKP vendor on the same day: the second invoice is part of
+    a Rp3 juta purchase, so the Bendahara collects PPN and PPh 22 on it (DOMAIN.md §6)."""
+    product = make_product("UMKM-0001", price=1_500_000)
+    day = datetime(2026, 7, 20, 10, tzinfo=clock.JAKARTA)
+    first = invoice_of(received(shop, [(product, 1)], at=day))
+    second = invoice_of(received(shop, [(product, 1)], at=day))
+    assert (first.split, first.collected_idr) == (False, 0)  # alone, still small
+    assert second.split
+    assert taxes_of(second) == {Tax.PPN: (165_000, 165_000), Tax.PPH22: (22_500, 22_500)}
+    # Another day is another purchase.
+    third = invoice_of(received(shop, [(product, 1)], at=day.replace(day=21)))
+    assert (third.split, third.collected_idr) == (False, 0)
+
+
+def test_a_partial_bast_of_a_large_order_is_not_exempt(shop: Shop) -> None:
+    """4 × Rp1 juta received in two BASTs of 2: each Rp2 juta invoice is part of a Rp4 juta
+    purchase, so PPh 22 (1,5%) is withheld on both."""
+    product = make_product("UMKM-0001", price=1_000_000)
+    order = shop.at(OrderState.DIKIRIM, [(product, 4)])
+    (line,) = order.lines.all()
+    shop.receive(order, {line.pk: 2})
+    shop.receive(order, {line.pk: 2})
+    invoices = list(Invoice.objects.filter(order=order).order_by("pk"))
+    assert len(invoices) == 2
+    for invoice in invoices:
+        assert invoice.split
+        assert taxes_of(invoice)[Tax.PPH22] == (30_000, 30_000)
+        assert taxes_of(invoice)[Tax.PPN] == (220_000, 220_000)
+
+
+def test_a_small_order_received_in_parts_stays_exempt(shop: Shop) -> None:
+    product = make_product("UMKM-0001", price=300_000)
+    order = shop.at(OrderState.DIKIRIM, [(product, 5)])  # Rp1,5 juta in all
+    (line,) = order.lines.all()
+    shop.receive(order, {line.pk: 2})
+    shop.receive(order, {line.pk: 3})
+    for invoice in Invoice.objects.filter(order=order):
+        assert not invoice.split
+        assert invoice.collected_idr == 0
