@@ -450,7 +450,7 @@ def test_a_new_open_row_supersedes_the_open_row_of_the_same_key() -> None:
     ],
 )
 def test_overlapping_rows_are_refused_with_a_message(changes: dict[str, Any]) -> None:
-    problem, superseded = rules.schedule_problem(_new(**changes), ROWS, today=date(2025, 1, 1))
+    problem, superseded = rules.schedule_problem(_new(**changes), ROWS, today=date(2024, 12, 31))
     assert superseded is None
     assert problem is not None
     assert problem.code == "tax_rule_overlap"
@@ -664,3 +664,33 @@ def test_invariants_of_every_quote(
         rules.OUTPUT_KEY[t] for t in rules.TAX_ORDER if result.taxes[t].collected
     }
     assert data["net_to_vendor"] == data["gross_total"] - data["collected_total"]
+
+
+def test_a_row_cannot_start_today() -> None:
+    """Invoices dated today were already quoted under today's rows: a row starting today would
+    give one day two rule sets (a credit note on this morning's invoice would be quoted under
+    other rates than the invoice)."""
+    problem, _superseded = rules.schedule_problem(
+        _new(valid_from=date(2027, 1, 1)), ROWS, today=date(2027, 1, 1)
+    )
+    assert problem is not None
+    assert problem.field == "valid_from"
+    assert (
+        rules.schedule_problem(_new(valid_from=date(2027, 1, 2)), ROWS, today=date(2027, 1, 1))[0]
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"rate": Fraction(1, 10**22)},
+        {"rate_without_npwp": Fraction(3, 1_000_001)},
+        {"base_fraction": Fraction(999_999, 1_000_001)},
+    ],
+)
+def test_absurdly_fine_rates_are_refused(changes: dict[str, Any]) -> None:
+    problem = rules.rule_problem(_new(**changes))
+    assert problem is not None
+    assert problem.field == next(iter(changes))
+    assert "penyebut" in problem.message

@@ -28,6 +28,11 @@ def _safe(value: Any) -> Any:
     return value
 
 
+def safe_cell(value: Any) -> Any:
+    """For other apps' exports: ``_safe``, the one rule for formula-looking text."""
+    return _safe(value)
+
+
 def _unquote(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
         return value[1:]

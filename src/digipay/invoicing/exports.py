@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from digipay.catalog.spreadsheets import safe_cell
 from digipay.invoicing import queries
 from digipay.tax.rules import Tax
 
@@ -96,4 +97,14 @@ def report_workbook(report: queries.MonthlyReport) -> Workbook:
     for column, width in zip("ABCDEFGH", (26, 14, 32, 12, 14, 16, 14, 18), strict=True):
         sheet.column_dimensions[column].width = width
         details.column_dimensions[column].width = width
+    _quote_formulas(book)
     return book
+
+
+def _quote_formulas(book: Workbook) -> None:
+    """Text a spreadsheet would run as a formula (a vendor may name itself "=HYPERLINK(…)")
+    is written as text, with the leading quote the catalog export uses too."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                cell.value = safe_cell(cell.value)

@@ -104,6 +104,7 @@ TAX_VENDOR_CONDITION: Mapping[str, str] = {
 }
 
 MAX_LINES = 500
+MAX_DENOMINATOR = 1_000_000
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = 1_000_000_000_000  # Rp1 triliun
 
@@ -282,6 +283,18 @@ def rule_problem(row: RuleRow) -> Problem | None:
     for name, rate in (("rate", row.rate), ("rate_without_npwp", row.rate_without_npwp)):
         if rate is not None and not 0 <= rate <= 1:
             return Problem(name, _("Tarif harus antara 0% dan 100%."))
+    fractions: tuple[tuple[str, Fraction | None], ...] = (
+        ("rate", row.rate),
+        ("rate_without_npwp", row.rate_without_npwp),
+        ("base_fraction", row.base_fraction),
+    )
+    for field_name, fraction in fractions:
+        # Real rates are simple fractions (11/100, 11/12); a huge denominator is a typo, and
+        # would not fit the database's integer columns.
+        if fraction is not None and fraction.denominator > MAX_DENOMINATOR:
+            return Problem(
+                field_name, _("Tarif atau pengali terlalu rinci: penyebut paling besar 1.000.000.")
+            )
     if not 0 < row.base_fraction <= 1:
         return Problem("base_fraction", _("Pengali DPP harus lebih dari 0 dan paling besar 1."))
     if row.threshold_idr is not None and row.threshold_idr < 0:
@@ -337,13 +350,13 @@ def schedule_problem(
     new: RuleRow, existing: Iterable[RuleRow], *, today: date
 ) -> tuple[Problem | None, RuleRow | None]:
     """(why the new row cannot be added, None) or (None, the open row it supersedes or None)."""
-    if new.valid_from < today:
+    if new.valid_from <= today:
         return (
             Problem(
                 "valid_from",
                 _(
                     "Aturan pajak tidak boleh berlaku surut: faktur lama tetap memakai aturan "
-                    "pada tanggalnya. Pilih tanggal mulai hari ini atau sesudahnya."
+                    "pada tanggalnya. Pilih tanggal mulai besok atau sesudahnya."
                 ),
             ),
             None,

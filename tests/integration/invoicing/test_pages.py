@@ -222,3 +222,22 @@ def test_invoicing_documents_check_out_on_the_public_page(shop: Shop) -> None:
         assert doc.number in page
         wrong = anonymous.get(url.path, {"nomor": doc.number, "kode": "0" * 64}).content.decode()
         assert 'data-testid="document-unknown"' in wrong
+
+
+def test_the_xlsx_never_carries_a_formula(login_client: Login, invoice: Invoice) -> None:
+    """A vendor's name is the vendor's own text: "=HYPERLINK(…)" must reach the treasurer's
+    spreadsheet as text, not as a formula."""
+    from digipay.vendors.models import Vendor
+
+    Vendor.objects.filter(pk=invoice.vendor_id).update(
+        business_name='=HYPERLINK("http://127.0.0.1/x","klik")'
+    )
+    services.verify_invoice(user(PPK), invoice)
+    xlsx = login_client(BENDAHARA).get("/tagihan/laporan-pajak.xlsx?masa=2026-07")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    names = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert names
+    assert all(name.startswith("'=") for name in names)
