@@ -18,7 +18,6 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from fractions import Fraction
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +35,7 @@ from digipay.core.errors import NotFound
 from digipay.invoicing import queries, rules
 from digipay.invoicing.models import Invoice
 from digipay.orders.documents import PublicFacts
+from digipay.tax.models import TaxRule
 from digipay.tax.rules import OUTPUT_KEY, Collector, Tax, percent
 from digipay.vendors.models import Vendor, VendorBankAccount
 from digipay.vendors.rules import BankAccountStatus, mask
@@ -377,12 +377,8 @@ def build(invoice: Invoice, kind: str, *, tax: str = "", full_identity: bool = T
     if kind == SLIP:
         if tax not in rules.ACCOUNT_CODE or left.collected(tax) <= 0:
             raise NotFound(_("Bukti potong/pungut ini tidak ada pada tagihan tersebut."))
-        key = OUTPUT_KEY[tax]
-        dpp = sum(x.base_idr for x in invoice.lines.all() if getattr(x, f"{key}_idr")) or left.base
-        if left.base < invoice.base_idr:
-            dpp = min(dpp, left.base)
+        dpp, rate = _slip_basis(invoice, tax)
         amount = left.collected(tax)
-        rate = percent(Fraction(amount, dpp)) if dpp else "-"
         slip = {
             "tax": str(Tax(tax).label),
             "account_code": rules.ACCOUNT_CODE[tax],
@@ -445,6 +441,35 @@ def by_slug(invoice: Invoice, slug: str, *, full_identity: bool) -> Document:
         tax = next((t for t, k in OUTPUT_KEY.items() if k == key), "")
         return build(invoice, SLIP, tax=tax, full_identity=full_identity)
     raise NotFound(_("Dokumen tidak dikenal."))
+
+
+def _current_quote(invoice: Invoice) -> dict[str, Any]:
+    """The engine's quote of what the invoice is now: the latest credit note's quote of what
+    was left, or the invoice's own."""
+    last = invoice.credit_notes.order_by("-issued_at", "-id").first()
+    return dict(last.quote_after) if last is not None and last.quote_after else dict(invoice.quote)
+
+
+def _slip_basis(invoice: Invoice, tax: str) -> tuple[int, str]:
+    """The DPP and the rate a withholding slip shows, from the engine's own figures: the base
+    of the lines that carry the tax (DPP nilai lain for PPN where the rule row applies one) and
+    the rule row's rate — never a rate reconstructed by dividing amounts."""
+    quote = _current_quote(invoice)
+    key = OUTPUT_KEY[tax]
+    rule_ids = sorted(
+        {n["rule_id"] for n in quote.get("explanation", []) if n["figure"] == key and n["rule_id"]}
+    )
+    rows = [r.as_row() for r in TaxRule.objects.filter(pk__in=rule_ids).order_by("pk")]
+    has_npwp = bool(invoice.vendor_npwp) and set(invoice.vendor_npwp) != {"0"}
+    rates = sorted({r.rate_for(has_npwp=has_npwp) for r in rows})
+    taxed = [line for line in quote.get("lines", []) if line.get(key)]
+    base = sum(int(line["base"]) for line in taxed)
+    if tax == Tax.PPN and quote.get("dpp_nilai_lain") is not None and rows:
+        fraction = rows[0].base_fraction
+        dpp = int(base * fraction) if all(r.base_fraction == fraction for r in rows) else base
+    else:
+        dpp = base
+    return dpp, " / ".join(percent(rate) for rate in rates) or "-"
 
 
 def find_document(number: str) -> Document | None:

@@ -241,3 +241,36 @@ def test_the_xlsx_never_carries_a_formula(login_client: Login, invoice: Invoice)
     names = [c.value for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert names
     assert all(name.startswith("'=") for name in names)
+
+
+def test_slips_show_the_engines_dpp_and_the_rule_rate(shop: Shop) -> None:
+    """DOMAIN.md §6's rounding example (3.453.454 of goods, PKP, Bendahara, 2025 rules): the
+    PPN slip shows DPP nilai lain 3.165.666 at 12%, the PPh 22 slip the price at 1,5%."""
+    invoice = invoice_of(received(shop, [(make_product("UMKM-0001", price=3_453_454), 1)], at=JULY))
+    ppn = documents.build(invoice, documents.SLIP, tax="PPN", full_identity=True).slip
+    pph22 = documents.build(invoice, documents.SLIP, tax="PPH22", full_identity=True).slip
+    assert (ppn["dpp"], ppn["rate"], ppn["amount"]) == (3_165_666, "12%", 379_879)
+    assert (pph22["dpp"], pph22["rate"], pph22["amount"]) == (3_453_454, "1,5%", 51_801)
+
+
+def test_a_credited_mixed_invoice_shows_what_is_left_on_its_slips(shop: Shop) -> None:
+    """Rp10 juta of goods + Rp5 juta of services; Rp4 juta credited on the goods: the PPh 22
+    slip shows DPP 6.000.000 at 1,5% (not the original 10 juta at a made-up rate)."""
+    from digipay.invoicing.rules import CreditRequest
+
+    from .conftest import make_service
+
+    goods = make_product("UMKM-0001", price=10 * JUTA)
+    service = make_service("UMKM-0001", price=5 * JUTA)
+    invoice = invoice_of(received(shop, [(goods, 1), (service, 1)], at=JULY))
+    goods_line = invoice.lines.get(kind="goods")
+    services.issue_credit_note(
+        user(PPK),
+        invoice,
+        lines={goods_line.pk: CreditRequest(amount=4 * JUTA)},
+        reason="Harga barang salah ketik pada BAST.",
+    )
+    pph22 = documents.build(invoice, documents.SLIP, tax="PPH22", full_identity=True).slip
+    pph23 = documents.build(invoice, documents.SLIP, tax="PPH23", full_identity=True).slip
+    assert (pph22["dpp"], pph22["rate"], pph22["amount"]) == (6 * JUTA, "1,5%", 90_000)
+    assert (pph23["dpp"], pph23["rate"], pph23["amount"]) == (5 * JUTA, "2%", 100_000)
