@@ -694,3 +694,31 @@ def test_absurdly_fine_rates_are_refused(changes: dict[str, Any]) -> None:
     assert problem is not None
     assert problem.field == next(iter(changes))
     assert "penyebut" in problem.message
+
+
+@settings(max_examples=200)
+@given(
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+    st.lists(st.tuples(st.integers(1, 50), st.integers(1, 5_000_000)), min_size=1, max_size=6),
+    st.booleans(),
+)
+def test_bendahara_goods_taxes_match_independent_formulas(
+    on: date, items: list[tuple[int, int]], has_npwp: bool
+) -> None:
+    """Independently of the engine's own bookkeeping: goods from a vendor (PKP when it has an
+    NPWP) paid by the Bendahara. Above the floors, PPN = floor(price × 11/100) and PPh 22 =
+    floor(price × 1,5%) (3% without NPWP) are collected, and the vendor receives price + PPN
+    minus exactly those two amounts."""
+    lines = tuple(goods(price, quantity) for quantity, price in items)
+    price = sum(quantity * unit for quantity, unit in items)
+    vendor = VendorFacts(pkp=has_npwp, has_npwp=has_npwp)
+    result = quote(*lines, vendor=vendor, on=on)
+    ppn = price * 11 // 100 if has_npwp else 0
+    pph22 = price * (15 if has_npwp else 30) // 1000 if price > 2_000_000 else 0
+    ppn_collected = ppn if price + ppn > 2_000_000 else 0
+    assert result.amount("PPN") == ppn
+    assert result.taxes["PPN"].collected == ppn_collected
+    assert result.amount("PPH22") == pph22
+    assert result.taxes["PPH22"].collected == pph22
+    assert result.gross_total == price + ppn
+    assert result.net_to_vendor == price + ppn - ppn_collected - pph22
