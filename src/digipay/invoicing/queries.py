@@ -3,6 +3,7 @@ actions the actor may take now, what is outstanding, the deposits and the monthl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -67,10 +68,29 @@ def todo(actor: User) -> QuerySet[Invoice]:
     return invoices.none()
 
 
+PaymentCheck = Callable[[Invoice], bool]
+_payment_checks: list[PaymentCheck] = []
+
+
+def on_payment_check(check: PaymentCheck) -> None:
+    """The payments app tells whether an invoice is being paid right now (invoicing cannot
+    import payments): while it is, no credit note may change what the bank is paying."""
+    if check not in _payment_checks:
+        _payment_checks.append(check)
+
+
+def being_paid(invoice: Invoice) -> bool:
+    return any(check(invoice) for check in _payment_checks)
+
+
 def allowed_actions(actor: User, invoice: Invoice) -> list[str]:
-    """The steps this actor may take on this invoice now (the state table and the gate)."""
+    """The steps this actor may take on this invoice now (the state table and the gate; no
+    credit note while a payment of it is in flight)."""
     allowed = []
+    busy = being_paid(invoice)
     for row in rules.actions_from(invoice.state):
+        if row.action == rules.Action.CREDIT and busy:
+            continue
         target = invoice.vendor_view() if row.vendor_side else invoice
         if allows(actor, row.gate, target) and row.action not in allowed:
             allowed.append(str(row.action))

@@ -344,6 +344,14 @@ def issue_credit_note(
     threshold measured on the whole payment stays right). Never beyond the invoice."""
     invoice = _lock(invoice)
     _step(actor, invoice, Action.CREDIT)
+    if queries.being_paid(invoice):
+        raise Conflict(
+            _(
+                "Tagihan ini sedang dibayar: nota kredit baru dapat diterbitkan bila pembayaran "
+                "gagal."
+            ),
+            code="invoice_being_paid",
+        )
     if problem := rules.reason_error(reason):
         raise ValidationFailed(problem, details={"field": "reason"})
     now_balances = queries.balances(invoice)

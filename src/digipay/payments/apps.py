@@ -9,9 +9,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Pembayaran"
 
     def ready(self) -> None:
-        from digipay.payments import services
+        from digipay.invoicing import queries as invoicing_queries
+        from digipay.payments import queries, services
         from digipay.worker.registry import periodic
 
+        # No credit note may change an invoice while the bank is paying it.
+        invoicing_queries.on_payment_check(queries.invoice_being_paid)
         # The outbox: bank instructions written by payments are sent every 10 seconds.
         periodic("payments.send_instructions", every=timedelta(seconds=10))(
             services.send_due_instructions

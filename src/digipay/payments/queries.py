@@ -38,3 +38,8 @@ def payment_for(actor: User, payment_id: int) -> Payment:
         raise NotFound(_("Pembayaran tidak ditemukan."))
     require(actor, "invoice.view", payment)
     return payment
+
+
+def invoice_being_paid(invoice: Invoice) -> bool:
+    """A live payment line holds the invoice (in progress; a failed payment releases it)."""
+    return PaymentInvoice.objects.filter(invoice=invoice, active=True).exists()

@@ -273,6 +273,10 @@ def test_failed_payment_releases_nothing_and_tells_the_bendahara(
     assert not PaymentInvoice.objects.filter(invoice=invoice, active=True).exists()
     note = Notification.objects.filter(recipient=user(BENDAHARA), title="Pembayaran gagal").get()
     assert invoice.number in note.body
+    # A failed payment no longer holds the invoice: the PPK may correct it again.
+    from digipay.invoicing import queries as invoicing_queries
+
+    assert "CREDIT" in invoicing_queries.allowed_actions(user(PPK), invoice)
     # Paid again once the account is funded.
     bank.clear_faults()
     again = pay([invoice])
@@ -464,10 +468,14 @@ def test_the_vendor_sees_paid_with_the_bank_reference(
     assert vendor.get("/api/v1/payments").json()["results"] == []
 
 
-def test_a_credit_note_while_the_transfer_is_in_flight_does_not_change_what_posts(
+def test_no_credit_note_while_the_transfer_is_in_flight(
     shop: Shop, bank: Bank, run_worker: Run
 ) -> None:
-    """The bank pays what the Bendahara confirmed; the ledger posts those frozen figures."""
+    """The bank pays what the Bendahara confirmed: while that transfer is in flight the PPK
+    cannot issue a credit note (neither offered on the page nor accepted by the service), and
+    the ledger posts the confirmed figures."""
+    from digipay.core.errors import Conflict
+    from digipay.invoicing import queries as invoicing_queries
     from digipay.invoicing import rules as invoicing_rules
     from digipay.invoicing import services as invoicing
 
@@ -475,15 +483,20 @@ def test_a_credit_note_while_the_transfer_is_in_flight_does_not_change_what_post
     satker = satker_a()
     ppn = chart.tax_payable(satker, "PPN")
     vendor_before = bank.balance(BRI, SINAR_BRI)
+    assert "CREDIT" in invoicing_queries.allowed_actions(user(PPK), invoice)
     pay([invoice])
     line = invoice.lines.first()
     assert line is not None
-    invoicing.issue_credit_note(
-        user(PPK),
-        Invoice.objects.get(pk=invoice.pk),
-        lines={line.pk: invoicing_rules.CreditRequest(quantity=1)},
-        reason="Satu unit dikembalikan karena rusak.",
-    )
+    assert "CREDIT" not in invoicing_queries.allowed_actions(user(PPK), invoice)
+    with pytest.raises(Conflict) as exc:
+        invoicing.issue_credit_note(
+            user(PPK),
+            Invoice.objects.get(pk=invoice.pk),
+            lines={line.pk: invoicing_rules.CreditRequest(quantity=1)},
+            reason="Satu unit dikembalikan karena rusak.",
+        )
+    assert exc.value.code == "invoice_being_paid"
+    assert not invoice.credit_notes.exists()
     run_worker()
     assert bank.balance(BRI, SINAR_BRI) - vendor_before == 9_850_000
     assert posted(ppn.pk) == -1_100_000
