@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digipay.simulators.mpnsim.faults import FaultError, FaultSettings, apply_patch
+from digipay.simulators.mpnsim.faults import (
+    FaultError,
+    FaultSettings,
+    apply_patch,
+    default_settings,
+)
 
 DEMO_CONFIG = Path(__file__).with_name("demo_config.json")
 DEFAULT_BILLING_TTL = 7 * 24 * 3600
@@ -37,7 +42,7 @@ class MpnSimConfig:
     timestamp_window_seconds: int = 300
     billing_ttl_seconds: int = DEFAULT_BILLING_TTL
     collecting_banks: frozenset[str] | None = None  # None: any 3-digit bank code
-    faults: FaultSettings = field(default_factory=FaultSettings)
+    faults: FaultSettings = field(default_factory=default_settings)
     outage_seconds: float = 0.0
     admin_token: str | None = field(default=None, repr=False)
 
@@ -125,7 +130,7 @@ def config_from_dict(raw: Mapping[str, Any], base_dir: str | Path = ".") -> MpnS
     if not isinstance(faults_raw, Mapping):
         raise ConfigError("faults: expected an object")
     try:
-        faults, outage = apply_patch(FaultSettings(), faults_raw)
+        faults, outage = apply_patch(default_settings(), faults_raw)
     except FaultError as exc:
         raise ConfigError(f"faults: {exc}") from exc
     admin_token = data.get("adminToken")

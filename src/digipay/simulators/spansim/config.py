@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digipay.simulators.spansim.faults import FaultError, FaultSettings, apply_patch
+from digipay.simulators.spansim.faults import (
+    FaultError,
+    FaultSettings,
+    apply_patch,
+    default_settings,
+)
 
 DEMO_CONFIG = Path(__file__).with_name("demo_config.json")
 DEFAULT_BANK_URL = "http://127.0.0.1:8100"
@@ -54,7 +59,7 @@ class SpanSimConfig:
     timestamp_window_seconds: int = 300
     tup_due_months: int = 1
     bank: BankLink = field(default_factory=BankLink)
-    faults: FaultSettings = field(default_factory=FaultSettings)
+    faults: FaultSettings = field(default_factory=default_settings)
     outage_seconds: float = 0.0
     admin_token: str | None = field(default=None, repr=False)
 
@@ -181,7 +186,7 @@ def config_from_dict(raw: Mapping[str, Any], base_dir: str | Path = ".") -> Span
     if not isinstance(faults_raw, Mapping):
         raise ConfigError("faults: expected an object")
     try:
-        faults, outage = apply_patch(FaultSettings(), faults_raw)
+        faults, outage = apply_patch(default_settings(), faults_raw)
     except FaultError as exc:
         raise ConfigError(f"faults: {exc}") from exc
     tup_due_months = _int(data, "tupDueMonths", "config", 1)
