@@ -254,6 +254,84 @@ ACTIONS: Mapping[str, ActionPolicy] = {
     "invoice.vendor_edit": ActionPolicy(frozenset({Role.VENDOR_ADMIN, Role.VENDOR_STAFF})),
     "invoice.verify": ActionPolicy(frozenset({Role.PPK}), step="approve"),
     "invoice.credit": ActionPolicy(frozenset({Role.PPK}), step="approve"),
+    # --- payments: tax deposits and refunds (issue 8; the payments app) ---
+    "tax_deposit.pay": ActionPolicy(frozenset({Role.BENDAHARA}), step="pay"),
+    "refund.request": ActionPolicy(frozenset({Role.PPK}), step="approve"),
+    "refund.view": ActionPolicy(
+        frozenset(
+            {
+                Role.BENDAHARA,
+                Role.PPK,
+                Role.KPA,
+                Role.VENDOR_ADMIN,
+                Role.VENDOR_STAFF,
+                Role.KPPN_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
+    # --- end payments block ---
+    # --- cardbills: the KKP monthly bill (issue 8) ---
+    "card_bill.view": ActionPolicy(
+        frozenset(
+            {
+                Role.BENDAHARA,
+                Role.PPK,
+                Role.KPA,
+                Role.SATKER_ADMIN,
+                Role.KPPN_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
+    "card_bill.verify": ActionPolicy(frozenset({Role.PPK}), step="approve"),
+    "card_bill.pay": ActionPolicy(frozenset({Role.BENDAHARA}), step="pay"),
+    # --- end cardbills block ---
+    # --- replenishment: GUP/TUP through SPAN (issue 8) ---
+    "spm.view": ActionPolicy(
+        frozenset(
+            {
+                Role.BENDAHARA,
+                Role.PPK,
+                Role.KPA,
+                Role.PPSPM,
+                Role.KPPN_ADMIN,
+                Role.KANWIL_ADMIN,
+                Role.DJPB_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
+    "spm.draft": ActionPolicy(frozenset({Role.BENDAHARA})),
+    "spm.sign": ActionPolicy(frozenset({Role.PPSPM})),
+    "spm.decide": ActionPolicy(frozenset({Role.KPPN_ADMIN})),
+    "tup.request": ActionPolicy(frozenset({Role.BENDAHARA})),
+    # --- end replenishment block ---
+    # --- books: BKU, LPJ, reconciliation (issue 8) ---
+    "books.view": ActionPolicy(
+        frozenset(
+            {
+                Role.BENDAHARA,
+                Role.PPK,
+                Role.KPA,
+                Role.KPPN_ADMIN,
+                Role.KANWIL_ADMIN,
+                Role.DJPB_ADMIN,
+                Role.AUDITOR,
+            }
+        ),
+        read_only=True,
+    ),
+    "lpj.submit": ActionPolicy(frozenset({Role.BENDAHARA})),
+    "reconciliation.view": ActionPolicy(
+        frozenset({Role.BENDAHARA, Role.PPK, Role.KPA, Role.KPPN_ADMIN, Role.AUDITOR}),
+        read_only=True,
+    ),
+    "reconciliation.resolve": ActionPolicy(frozenset({Role.BENDAHARA, Role.KPPN_ADMIN})),
+    # --- end books block ---
     "tax_report.view": ActionPolicy(
         frozenset(
             {

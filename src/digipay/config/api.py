@@ -14,6 +14,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from digipay.accounts.api import router as accounts_router
 from digipay.accounts.auth import BearerAuth
+from digipay.books.api import router as books_router
+from digipay.cardbills.api import router as cardbills_router
 from digipay.catalog.api import router as catalog_router
 from digipay.core.errors import DomainError
 from digipay.invoicing.api import router as invoicing_router
@@ -21,6 +23,7 @@ from digipay.notifications.api import router as notifications_router
 from digipay.orders.api import router as orders_router
 from digipay.payments.api import router as payments_router
 from digipay.policy.api import router as policy_router
+from digipay.replenishment.api import router as replenishment_router
 from digipay.tax.api import router as tax_router
 from digipay.treasury.api import router as treasury_router
 from digipay.vendors.api import router as vendors_router
@@ -78,3 +81,6 @@ api.add_router("/", orders_router)
 api.add_router("/tax", tax_router)
 api.add_router("/", invoicing_router)
 api.add_router("/", payments_router)
+api.add_router("/", cardbills_router)
+api.add_router("/", replenishment_router)
+api.add_router("/", books_router)

@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "digipay.orders",
     "digipay.invoicing",
     "digipay.payments",
+    "digipay.cardbills",
+    "digipay.replenishment",
+    "digipay.books",
     "digipay.demo",
 ]
 

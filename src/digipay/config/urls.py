@@ -16,5 +16,8 @@ urlpatterns = [
     path("", include("digipay.orders.urls")),
     path("", include("digipay.invoicing.urls")),
     path("", include("digipay.payments.urls")),
+    path("", include("digipay.cardbills.urls")),
+    path("", include("digipay.replenishment.urls")),
+    path("", include("digipay.books.urls")),
     path("", include("digipay.notifications.urls")),
 ]

@@ -1,0 +1,7 @@
+"""HTTP API of books. Thin: the services and the gate decide."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["books"])
