@@ -11,12 +11,27 @@ Satker-owned accounts (owner = the satker's organisation id):
     TAX_PAYABLE:<tax>     liability, credit       PPN, PPH22, PPH23, PPH_FINAL withheld
     VENDOR_PAYABLE:<id>   liability, credit       owed to a vendor organisation
     CARD_BILL_PAYABLE:<bank code>  liability, credit  KKP bill owed to the issuing bank
+    KKP_BILL_PAID         asset, debit            KKP bills paid from UP Tunai, awaiting GUP KKP
 
 KPPN-owned accounts (owner = the paying KPPN's organisation id):
 
     UP_RECEIVABLE:<satker id>  asset, debit   UP and TUP the satker holds on the state's behalf
     UP_DISBURSED               equity, credit what left the state cash account as UP
     GUP_DISBURSED              equity, credit replenishments (GUP) paid to satkers
+
+How UP moves (the identity the books and the invariants check, per satker):
+
+    UP_TUNAI + UP_KKP + KKP_BILL_PAID − TAX_PAYABLE(all)
+        = UP/TUP advances − returns + GUP replenishments − EXPENSE(all, net of refunds)
+
+    spend by transfer  Dr EXPENSE gross, Cr UP_TUNAI gross; Dr UP_TUNAI tax, Cr TAX_PAYABLE tax
+    spend by card      Dr EXPENSE, Cr UP_KKP (and the card's own limit: Dr CARD_LIMITS, Cr KKP_CARD)
+    tax deposited      Dr TAX_PAYABLE, Cr UP_TUNAI
+    card bill paid     Dr KKP_BILL_PAID, Cr UP_TUNAI (and Dr KKP_CARD, Cr CARD_LIMITS: the bank
+                       frees the card's limit once paid)
+    GUP Tunai (SP2D)   Dr UP_TUNAI, Cr GUP_DISBURSED (the KPPN's)
+    GUP KKP (SP2D)     Dr UP_TUNAI, Cr GUP_DISBURSED; Dr UP_KKP, Cr KKP_BILL_PAID
+    refund received    Dr UP_TUNAI, Cr EXPENSE
 """
 
 from __future__ import annotations
@@ -112,6 +127,18 @@ def vendor_payable(satker: Organisation, vendor_id: int) -> Account:
     )
 
 
+def kkp_bill_paid(satker: Organisation) -> Account:
+    """KKP bills the Bendahara paid from UP Tunai, until a GUP KKP replenishes them."""
+    return _open(
+        satker,
+        "KKP_BILL_PAID",
+        "Tagihan KKP dibayar dari UP Tunai, menunggu GUP KKP",
+        AccountKind.ASSET,
+        Side.DEBIT,
+        guard=True,
+    )
+
+
 def card_bill_payable(satker: Organisation, bank_code: str) -> Account:
     return _open(
         satker,
@@ -126,6 +153,7 @@ def card_bill_payable(satker: Organisation, bank_code: str) -> Account:
 class KppnBook:
     receivable: Account
     disbursed: Account
+    gup_disbursed: Account
 
 
 def kppn_book(kppn: Organisation, satker: Organisation) -> KppnBook:
@@ -142,6 +170,13 @@ def kppn_book(kppn: Organisation, satker: Organisation) -> KppnBook:
             owner_id=owner,
             code="UP_DISBURSED",
             name="UP disalurkan dari Kas Negara",
+            kind=AccountKind.EQUITY,
+            normal_side=Side.CREDIT,
+        ),
+        gup_disbursed=ledger.open_account(
+            owner_id=owner,
+            code="GUP_DISBURSED",
+            name="Penggantian UP (GUP) disalurkan dari Kas Negara",
             kind=AccountKind.EQUITY,
             normal_side=Side.CREDIT,
         ),
