@@ -43,7 +43,8 @@ def detail(payment: Payment) -> dict[str, Any]:
                 "kind": i.kind,
                 "status": i.status,
                 "amount_idr": i.amount_idr,
-                "vendor_name": i.vendor.organisation.name,
+                # A generic transfer (tax, card bill) has no vendor: show who receives it.
+                "vendor_name": i.vendor.organisation.name if i.vendor else i.beneficiary_name,
                 "beneficiary_bank_code": i.beneficiary_bank_code,
                 "beneficiary_account": i.beneficiary_account,
                 "bank_reference": i.bank_reference,

@@ -10,7 +10,13 @@ from django.db.models import Q
 
 from digipay.accounts.models import Organisation, User
 from digipay.invoicing.models import Invoice
-from digipay.payments.rules import InstructionKind, InstructionStatus, PaymentState, Source
+from digipay.payments.rules import (
+    InstructionKind,
+    InstructionStatus,
+    PaymentState,
+    Purpose,
+    Source,
+)
 from digipay.treasury.models import KkpCard
 from digipay.vendors.models import Vendor, VendorBankAccount
 
@@ -36,6 +42,14 @@ class Payment(models.Model):
     number = models.CharField(max_length=40, unique=True)
     satker = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=10, choices=Source.choices)
+    # VENDOR: invoices paid by ``pay`` (lines below). Otherwise a generic transfer another app
+    # asked for (``instruct_transfer``); ``purpose_ref`` names its row ("cardbills.cardbill:12").
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, default=Purpose.VENDOR)
+    purpose_ref = models.CharField(max_length=80, blank=True)
+    reason_code = models.CharField(max_length=40, blank=True)
+    # A generic transfer's own ledger hold, and the entry that resolved it (post or void).
+    hold_entry_id = models.BigIntegerField(null=True, blank=True)
+    settled_entry_id = models.BigIntegerField(null=True, blank=True)
     state = models.CharField(
         max_length=12, choices=PaymentState.choices, default=PaymentState.IN_PROGRESS
     )
@@ -61,6 +75,11 @@ class Payment(models.Model):
                 condition=Q(net_idr=models.F("gross_idr") - models.F("collected_idr")),
                 name="payment_net",
             ),
+            # A generic transfer always reserves its money in the ledger first.
+            models.CheckConstraint(
+                condition=Q(purpose=Purpose.VENDOR) | Q(hold_entry_id__isnull=False),
+                name="payment_transfer_held",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -75,6 +94,8 @@ class Payment(models.Model):
             "number": self.number,
             "state": self.state,
             "source": self.source,
+            "purpose": self.purpose,
+            "purpose_ref": self.purpose_ref,
             "gross_idr": self.gross_idr,
             "collected_idr": self.collected_idr,
             "net_idr": self.net_idr,
@@ -95,13 +116,19 @@ class BankInstruction(models.Model):
     partner_reference_no = models.CharField(max_length=64, unique=True)
     source_account = models.CharField(max_length=20, blank=True)
     card = models.ForeignKey(KkpCard, null=True, blank=True, on_delete=models.PROTECT)
-    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
-    vendor_account = models.ForeignKey(VendorBankAccount, on_delete=models.PROTECT)
+    # Set for vendor payments; empty for generic transfers (the beneficiary fields say where).
+    vendor = models.ForeignKey(
+        Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    vendor_account = models.ForeignKey(
+        VendorBankAccount, null=True, blank=True, on_delete=models.PROTECT
+    )
     beneficiary_bank_code = models.CharField(max_length=3)
     beneficiary_account = models.CharField(max_length=20)
     beneficiary_name = models.CharField(max_length=150)
     amount_idr = models.BigIntegerField()
     service = models.CharField(max_length=4, blank=True)  # the SNAP service it went on
+    remark = models.CharField(max_length=50, blank=True)  # sent to the bank; default the number
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     last_error = models.CharField(max_length=300, blank=True)

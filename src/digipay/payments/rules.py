@@ -19,6 +19,15 @@ class Source(models.TextChoices):
     KKP = "KKP", gettext_lazy("Kartu Kredit Pemerintah (UP KKP)")
 
 
+class Purpose(models.TextChoices):
+    """Why money leaves the treasurer's account: a vendor's invoices (``pay``) or a generic
+    transfer another app asks for (``instruct_transfer``): a tax deposit, a KKP card bill."""
+
+    VENDOR = "VENDOR", gettext_lazy("Pembayaran vendor")
+    TAX_DEPOSIT = "TAX_DEPOSIT", gettext_lazy("Setoran pajak")
+    CARD_BILL = "CARD_BILL", gettext_lazy("Pembayaran tagihan KKP")
+
+
 class PaymentState(models.TextChoices):
     IN_PROGRESS = "IN_PROGRESS", gettext_lazy("Sedang diproses bank")
     PAID = "PAID", gettext_lazy("Dibayar")
@@ -60,6 +69,40 @@ def batch_error(invoice_ids: Sequence[int]) -> str | None:
         return _("Paling banyak %(n)d tagihan dalam satu pembayaran.") % {"n": MAX_BATCH}
     if len(set(invoice_ids)) != len(invoice_ids):
         return _("Tagihan yang sama dipilih dua kali.")
+    return None
+
+
+def transfer_error(
+    *,
+    purpose: str,
+    amount_idr: int,
+    beneficiary_bank_code: str,
+    beneficiary_account: str,
+    beneficiary_name: str,
+    remark: str,
+    legs: Sequence[tuple[int, int]],
+) -> str | None:
+    """A generic transfer's request, checked before anything is written: a known non-vendor
+    purpose, a positive whole amount, a plausible beneficiary and legs that move exactly the
+    amount (the hold must reserve what leaves the account, no more, no less)."""
+    if purpose not in Purpose.values or purpose == Purpose.VENDOR:
+        return _("Tujuan transfer tidak dikenal.")
+    if isinstance(amount_idr, bool) or not isinstance(amount_idr, int) or amount_idr <= 0:
+        return _("Jumlah transfer harus bilangan bulat rupiah lebih dari nol.")
+    if not (beneficiary_bank_code.isdigit() and len(beneficiary_bank_code) == 3):
+        return _("Kode bank penerima harus 3 digit.")
+    if not (beneficiary_account.isdigit() and 5 <= len(beneficiary_account) <= 20):
+        return _("Nomor rekening penerima harus 5 sampai 20 digit.")
+    if not beneficiary_name.strip() or len(beneficiary_name) > 150:
+        return _("Nama penerima wajib diisi (paling banyak 150 karakter).")
+    if len(remark) > 50:
+        return _("Keterangan transfer paling banyak 50 karakter.")
+    if not legs:
+        return _("Transfer tanpa jurnal cadangan tidak diizinkan.")
+    if sum(v for _a, v in legs) != 0:
+        return _("Jurnal cadangan transfer tidak seimbang.")
+    if sum(v for _a, v in legs if v > 0) != amount_idr:
+        return _("Jurnal cadangan transfer harus sebesar jumlah transfer.")
     return None
 
 

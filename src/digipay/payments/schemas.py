@@ -38,6 +38,8 @@ class PaymentOut(Schema):
     number: str
     state: str
     source: str
+    purpose: str
+    purpose_ref: str
     gross_idr: int
     collected_idr: int
     net_idr: int

@@ -53,6 +53,7 @@ from digipay.payments.rules import (
     InstructionKind,
     InstructionStatus,
     PaymentState,
+    Purpose,
     Source,
 )
 from digipay.snap import values
@@ -220,11 +221,8 @@ def _pay(actor: User, ids: list[int], source: str, request_key: str, digest: str
         )
 
     now = clock.now()
-    year = now.astimezone(clock.JAKARTA).year
-    prefix = f"PAY/{satker.code}/{year}/"
-    count = Payment.objects.filter(number__startswith=prefix).count()
     payment = Payment.objects.create(
-        number=f"{prefix}{count + 1:05d}",
+        number=_numbered(satker, now, "PAY"),
         satker=satker,
         source=source,
         created_by=actor,
@@ -287,6 +285,145 @@ def _pay(actor: User, ids: list[int], source: str, request_key: str, digest: str
     return payment
 
 
+# --- generic transfers ----------------------------------------------------------------------------
+
+TransferListener = Callable[[Payment, BankInstruction, bool, str], None]
+_listeners: dict[str, list[TransferListener]] = {}
+
+
+def on_transfer_settled(purpose: str, listener: TransferListener) -> None:
+    """Register ``listener(payment, instruction, succeeded, reason)`` for the transfers of
+    ``purpose``. It runs inside the settling transaction, after the transfer's ledger hold was
+    posted (success) or voided (failure), at most once per transfer: a settled instruction is
+    never settled again. Registering the same listener twice is harmless (``ready()`` may run
+    more than once in tests)."""
+    if purpose not in Purpose.values or purpose == Purpose.VENDOR:
+        raise ValueError(f"not a generic transfer purpose: {purpose}")
+    found = _listeners.setdefault(purpose, [])
+    if listener not in found:
+        found.append(listener)
+
+
+def _numbered(satker: Organisation, now: datetime, kind: str) -> str:
+    """The next number of the satker's year (the caller holds the satker's row lock)."""
+    year = now.astimezone(clock.JAKARTA).year
+    prefix = f"{kind}/{satker.code}/{year}/"
+    count = Payment.objects.filter(number__startswith=prefix).count()
+    return f"{prefix}{count + 1:05d}"
+
+
+def instruct_transfer(
+    actor: User,
+    *,
+    satker: Organisation,
+    purpose: str,
+    purpose_ref: str,
+    beneficiary_bank_code: str,
+    beneficiary_account: str,
+    beneficiary_name: str,
+    amount_idr: int,
+    remark: str,
+    legs: Sequence[tuple[int, int]],
+    reason_code: str,
+) -> Payment:
+    """Queue a transfer out of ``satker``'s treasurer account for another app (tax deposit,
+    card bill) through the same outbox, status inquiry and fault handling as vendor payments.
+
+    Must run inside the caller's transaction: the caller has gated ``actor`` and locked its own
+    row, so its record and this payment commit together or not at all. ``legs`` are held in
+    the ledger now (the money cannot be spent twice while the bank works); the worker posts
+    the hold on success or voids it on failure, then calls the ``on_transfer_settled``
+    listeners of ``purpose``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("instruct_transfer must run inside the caller's transaction")
+    if problem := rules.transfer_error(
+        purpose=purpose,
+        amount_idr=amount_idr,
+        beneficiary_bank_code=beneficiary_bank_code,
+        beneficiary_account=beneficiary_account,
+        beneficiary_name=beneficiary_name,
+        remark=remark,
+        legs=legs,
+    ):
+        raise ValidationFailed(problem, code="invalid_transfer")
+    satker = Organisation.objects.select_for_update().get(pk=satker.pk)
+    treasurer = TreasurerAccount.objects.filter(satker=satker).first()
+    if treasurer is None:
+        raise Conflict(
+            _("Rekening Bendahara Pengeluaran satker belum terdaftar."), code="no_treasurer_account"
+        )
+    now = clock.now()
+    external = values.new_external_id(now)
+    payment = Payment.objects.create(
+        number=_numbered(satker, now, "TRF"),
+        satker=satker,
+        source=Source.UP_TUNAI,
+        purpose=purpose,
+        purpose_ref=purpose_ref[:80],
+        reason_code=reason_code[:40],
+        created_by=actor,
+        gross_idr=amount_idr,
+        collected_idr=0,
+        net_idr=amount_idr,
+        created_at=now,
+        # Set just below, in this transaction; the constraint wants it from the start.
+        hold_entry_id=0,
+    )
+    held = ledger.hold(
+        key=f"transfer:{external}:hold",
+        tenant_id=int(satker.pk),
+        reason_code=reason_code,
+        legs=[Leg(int(a), int(v)) for a, v in legs],
+        source_type="payments.payment",
+        source_id=str(payment.pk),
+        memo=f"{payment.number} {purpose_ref}"[:200],
+    )
+    payment.hold_entry_id = held.pk
+    payment.save(update_fields=["hold_entry_id"])
+    BankInstruction.objects.create(
+        payment=payment,
+        kind=InstructionKind.TRANSFER,
+        bank_code=treasurer.bank_code,
+        source_account=treasurer.account_no,
+        beneficiary_bank_code=beneficiary_bank_code,
+        beneficiary_account=beneficiary_account,
+        beneficiary_name=beneficiary_name[:150],
+        amount_idr=amount_idr,
+        remark=remark or payment.number[:50],
+        service=routes(
+            same_bank=beneficiary_bank_code == treasurer.bank_code, amount=amount_idr, urgent=False
+        )[0].value,
+        external_id=external,
+        partner_reference_no=rules.partner_reference(external),
+        next_attempt_at=now,
+        created_at=now,
+    )
+    audit(actor, "payment.transfer_created", payment, after=payment.audit_state())
+    return payment
+
+
+def _settle_transfer(payment: Payment, ins: BankInstruction, succeeded: bool, reason: str) -> None:
+    """A generic transfer's outcome in the ledger, then its listeners (same transaction)."""
+    hold_id = payment.hold_entry_id
+    assert hold_id is not None
+    if succeeded:
+        entry = ledger.post_hold(
+            key=f"transfer:{ins.external_id}:post",
+            hold_id=hold_id,
+            memo=f"{payment.number} {ins.bank_reference}"[:200],
+        )
+    else:
+        entry = ledger.void_hold(
+            key=f"transfer:{ins.external_id}:void",
+            hold_id=hold_id,
+            memo=f"{payment.number} gagal"[:200],
+        )
+    payment.settled_entry_id = entry.pk
+    payment.save(update_fields=["settled_entry_id"])
+    for listener in _listeners.get(payment.purpose, []):
+        listener(payment, ins, succeeded, reason)
+
+
 # --- the outbox -----------------------------------------------------------------------------------
 
 
@@ -338,7 +475,7 @@ def _instruction(ins: BankInstruction) -> TransferInstruction:
         beneficiary_bank_code=ins.beneficiary_bank_code,
         beneficiary_name=ins.beneficiary_name,
         amount_idr=int(ins.amount_idr),
-        remark=f"Digipay {ins.payment.number}"[:50],
+        remark=(ins.remark or f"Digipay {ins.payment.number}")[:50],
     )
 
 
@@ -457,6 +594,15 @@ def _succeed(ins_id: int, reference: str, *, service: str = "") -> None:
         ins.service = service
     ins.save()
     _finish_payment(payment)
+    if payment.purpose != Purpose.VENDOR:
+        _settle_transfer(payment, ins, True, "")
+        audit(
+            None,
+            "payment.transfer_done",
+            payment,
+            after={"instruction": ins.pk, "reference": reference},
+        )
+        return
     audit(
         None,
         "payment.instruction_done",
@@ -475,6 +621,7 @@ def _succeed(ins_id: int, reference: str, *, service: str = "") -> None:
         },
         link=f"/pembayaran/{payment.pk}/",
     )
+    assert ins.vendor is not None
     vendor_users = User.objects.filter(
         organisation_id=ins.vendor.organisation_id,
         role__in=(Role.VENDOR_ADMIN, Role.VENDOR_STAFF),
@@ -584,6 +731,15 @@ def _fail(ins_id: int, reason: str) -> None:
     ins.save()
     ins.lines.update(active=False)  # the invoices may be paid again; the hold is untouched
     _finish_payment(payment)
+    if payment.purpose != Purpose.VENDOR:
+        _settle_transfer(payment, ins, False, reason)
+        audit(
+            None,
+            "payment.transfer_failed",
+            payment,
+            after={"instruction": ins.pk, "reason": reason},
+        )
+        return
     audit(
         None, "payment.instruction_failed", payment, after={"instruction": ins.pk, "reason": reason}
     )
