@@ -1,0 +1,208 @@
+"""Reads of books: the BKU and its sub-books generated from the ledger for a satker and month,
+the reconciliation cases an actor may see, the submitted LPJs.
+
+The books are never stored: every row is a posted ledger line, so the book's closing balance
+is the ledger's balance at the month's end by construction (and the tests check it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from digipay.accounts import queries as account_queries
+from digipay.accounts.models import Organisation, User
+from digipay.accounts.permissions import require
+from digipay.accounts.rules import OrgKind
+from digipay.books import rules
+from digipay.books.models import Lpj, ReconciliationCase, ReconciliationRun
+from digipay.core import clock
+from digipay.core.errors import NotFound
+from digipay.ledger.models import Posting
+
+
+@dataclass(frozen=True, slots=True)
+class BookSpec:
+    slug: str
+    title: object  # lazy text
+    codes: tuple[str, ...]
+    prefix: str
+    debit_normal: bool
+
+
+# The BKU: everything the Bendahara holds for the state (UP Tunai cash in the bank, the
+# unused UP KKP line, KKP bills paid from UP Tunai awaiting GUP KKP); taxes withheld are in
+# the cash until deposited, so their receipt and deposit are BKU rows too.
+BOOKS: dict[str, BookSpec] = {
+    "bku": BookSpec(
+        "bku",
+        gettext_lazy("Buku Kas Umum (BKU)"),
+        ("UP_TUNAI", "UP_KKP", "KKP_BILL_PAID"),
+        "",
+        True,
+    ),
+    "bank": BookSpec("bank", gettext_lazy("Buku pembantu bank"), ("UP_TUNAI",), "", True),
+    "up": BookSpec(
+        "up", gettext_lazy("Buku pembantu UP KKP"), ("UP_KKP", "KKP_BILL_PAID"), "", True
+    ),
+    "pajak": BookSpec("pajak", gettext_lazy("Buku pembantu pajak"), (), "TAX_PAYABLE:", False),
+}
+
+
+@dataclass(frozen=True)
+class Book:
+    spec: BookSpec
+    satker: Organisation
+    period: date
+    opening: int
+    rows: list[rules.BookRow]
+    closing: int
+    total_debit: int
+    total_credit: int
+    generated_at: datetime
+
+
+def month_bounds(period: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(period, time.min, tzinfo=clock.JAKARTA)
+    return start, datetime.combine(rules.next_month(period), time.min, tzinfo=clock.JAKARTA)
+
+
+def _postings(satker: Organisation, spec: BookSpec) -> QuerySet[Posting]:
+    found = Posting.objects.filter(account__owner_id=satker.pk, pending=False)
+    if spec.prefix:
+        return found.filter(account__code__startswith=spec.prefix)
+    return found.filter(account__code__in=spec.codes)
+
+
+def _signed_total(postings: QuerySet[Posting], *, debit_normal: bool) -> int:
+    total = int(postings.aggregate(total=Sum("amount"))["total"] or 0)
+    return total if debit_normal else -total
+
+
+def book(actor: User, satker: Organisation, slug: str, period: date) -> Book:
+    """One book of the satker for the month: opening balance (every posted line before the
+    month), one row per posted line of the month in order, closing balance."""
+    require(actor, "books.view", satker)
+    spec = BOOKS.get(slug)
+    if spec is None:
+        raise NotFound(_("Buku tidak dikenal."))
+    start, end = month_bounds(period)
+    postings = _postings(satker, spec)
+    opening = _signed_total(
+        postings.filter(entry__created_at__lt=start), debit_normal=spec.debit_normal
+    )
+    month = (
+        postings.filter(entry__created_at__gte=start, entry__created_at__lt=end)
+        .select_related("entry", "account")
+        .order_by("entry__created_at", "entry_id", "id")
+    )
+    lines = [
+        (
+            p.entry.created_at,
+            int(p.entry_id),
+            _reference(p),
+            p.entry.memo or p.entry.reason_code,
+            p.account.code,
+            int(p.amount),
+        )
+        for p in month
+    ]
+    rows = rules.running_rows(opening, lines, debit_normal=spec.debit_normal)
+    return Book(
+        spec=spec,
+        satker=satker,
+        period=period,
+        opening=opening,
+        rows=rows,
+        closing=rows[-1].balance if rows else opening,
+        total_debit=sum(r.debit for r in rows),
+        total_credit=sum(r.credit for r in rows),
+        generated_at=clock.now(),
+    )
+
+
+def _reference(p: Posting) -> str:
+    """The document behind the line: its source record, else the ledger entry."""
+    entry = p.entry
+    if entry.source_type:
+        return f"{entry.source_type}#{entry.source_id}"
+    return f"ledger#{entry.pk}"
+
+
+# --- whose books --------------------------------------------------------------------------------
+
+
+def book_satkers(actor: User) -> QuerySet[Organisation]:
+    """The satkers whose books the actor may read."""
+    require(actor, "books.view")
+    reachable = account_queries.reachable_organisations(actor, read_only=True)
+    return reachable.filter(kind=OrgKind.SATKER).order_by("code")
+
+
+def satker_for(actor: User, code: str | None, action: str = "books.view") -> Organisation:
+    """The actor's own satker, or one an overseer picks by code."""
+    require(actor, action)
+    reachable = account_queries.reachable_organisations(actor, read_only=True).filter(
+        kind=OrgKind.SATKER
+    )
+    if code:
+        found = reachable.filter(code=code).first()
+    elif actor.organisation.kind == OrgKind.SATKER:
+        found = reachable.filter(pk=actor.organisation_id).first()
+    else:
+        found = reachable.order_by("code").first()
+    if found is None:
+        raise NotFound(_("Satker tidak ditemukan."))
+    require(actor, action, found)
+    return found
+
+
+def parse_month(raw: str | None) -> date:
+    """``YYYY-MM`` → the month's first day; empty or malformed → this month."""
+    try:
+        year, month = (int(x) for x in (raw or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return rules.month_start(clock.today_jakarta())
+
+
+# --- cases and LPJs -----------------------------------------------------------------------------
+
+
+def visible_cases(actor: User) -> QuerySet[ReconciliationCase]:
+    """Satker users see their satker's cases, the KPPN (and auditors) those of the satkers
+    they oversee; the gate decides which roles may look."""
+    require(actor, "reconciliation.view")
+    reachable = account_queries.reachable_organisations(actor, read_only=True)
+    return ReconciliationCase.objects.filter(
+        Q(satker__in=reachable) | Q(owner_org_id=actor.organisation_id)
+    ).select_related("satker", "owner", "owner_org")
+
+
+def open_cases(actor: User) -> QuerySet[ReconciliationCase]:
+    return visible_cases(actor).filter(status__in=rules.OPEN_CASE_STATUSES)
+
+
+def case_for(actor: User, case_id: int) -> ReconciliationCase:
+    case = visible_cases(actor).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("Kasus rekonsiliasi tidak ditemukan."))
+    require(actor, "reconciliation.view", case)
+    return case
+
+
+def runs_of(satker: Organisation) -> QuerySet[ReconciliationRun]:
+    return ReconciliationRun.objects.filter(satker=satker).order_by("-day")
+
+
+def lpj_of(actor: User, satker: Organisation, period: date) -> Lpj | None:
+    require(actor, "books.view", satker)
+    return Lpj.objects.filter(satker=satker, period=period).select_related("submitted_by").first()
+
+
+def lpjs_of(actor: User, satker: Organisation) -> QuerySet[Lpj]:
+    require(actor, "books.view", satker)
+    return Lpj.objects.filter(satker=satker).order_by("-period")
