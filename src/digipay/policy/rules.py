@@ -16,6 +16,7 @@ class Unit(models.TextChoices):
     DAYS = "DAYS", _("Hari kalender")
     WORKDAYS = "WORKDAYS", _("Hari kerja")
     COUNT = "COUNT", _("Kali")
+    MONTHS = "MONTHS", _("Bulan")
 
 
 class PolicyKey(models.TextChoices):
@@ -41,6 +42,15 @@ class PolicyKey(models.TextChoices):
         "SPLIT_BLOCKS",
         _("Pemecahan transaksi diblokir (1) atau hanya ditandai untuk PPK (0)"),
     )
+    SANCTION_WARNING_MONTHS = (
+        "SANCTION_WARNING_MONTHS",
+        _("Peringatan KPPN bila tidak ada GUP sejak UP diberikan (bulan)"),
+    )
+    SANCTION_CUT_MONTHS = (
+        "SANCTION_CUT_MONTHS",
+        _("Pemotongan UP bila tidak ada GUP sejak UP diberikan (bulan)"),
+    )
+    SANCTION_CUT_RATIO = "SANCTION_CUT_RATIO", _("Besaran pemotongan UP (bagian dari UP)")
 
 
 UNIT_OF: dict[str, str] = {
@@ -54,6 +64,9 @@ UNIT_OF: dict[str, str] = {
     PolicyKey.AUTO_CANCEL_VENDOR_DAYS: Unit.DAYS,
     PolicyKey.NEGO_MAX_ROUNDS: Unit.COUNT,
     PolicyKey.SPLIT_BLOCKS: Unit.COUNT,
+    PolicyKey.SANCTION_WARNING_MONTHS: Unit.MONTHS,
+    PolicyKey.SANCTION_CUT_MONTHS: Unit.MONTHS,
+    PolicyKey.SANCTION_CUT_RATIO: Unit.RATIO,
 }
 
 

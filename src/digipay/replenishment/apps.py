@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,13 @@ class ReplenishmentConfig(AppConfig):
     name = "digipay.replenishment"
     label = "replenishment"
     verbose_name = "Penggantian UP"
+
+    def ready(self) -> None:
+        from digipay.replenishment import services
+        from digipay.worker.registry import periodic
+
+        # SPMs waiting on SPAN: submissions to settle, decisions and SP2D credits to read back
+        # (UP is restored when SPAN reports the credit CREDITED).
+        periodic("replenishment.poll_span", every=timedelta(seconds=30))(services.poll_span)
+        # The replenishment-age sanctions: warnings and cuts, told once per episode.
+        periodic("replenishment.check_sanctions", every=timedelta(days=1))(services.daily_sanctions)

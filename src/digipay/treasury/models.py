@@ -33,6 +33,9 @@ class UpAllocation(models.Model):
     reason = models.TextField(blank=True, help_text="TUP: the urgent need")
     due_date = models.DateField(null=True, blank=True, help_text="TUP: account for it by then")
     extensions = models.PositiveSmallIntegerField(default=0)
+    # TUP: accounted for by an approved SPM-PTUP (its SP2D "nihil"), or not yet.
+    accounted_sp2d_number = models.CharField(max_length=40, blank=True)
+    accounted_at = models.DateTimeField(null=True, blank=True)
     ledger_entry_id = models.BigIntegerField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

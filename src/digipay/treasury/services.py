@@ -177,6 +177,57 @@ def record_tup(
     """Extra UP (all Tunai) for an urgent need, due to be accounted for within a month."""
     satker = _lock_satker(satker)
     require(actor, "up.record", satker)
+    return _record_tup(
+        actor,
+        satker=satker,
+        amount_idr=amount_idr,
+        sp2d_number=sp2d_number,
+        sp2d_date=sp2d_date,
+        reason=reason,
+        funding_source=funding_source,
+        due_date=rules.tup_due_date(sp2d_date, 0),
+    )
+
+
+@transaction.atomic
+def record_tup_from_sp2d(
+    *,
+    decided_by: User,
+    satker: Organisation,
+    amount_idr: int,
+    sp2d_number: str,
+    sp2d_date: date,
+    due_date: date,
+    reason: str,
+) -> UpAllocation:
+    """The TUP of an SPM-TUP whose SP2D SPAN credited (replenishment): recorded as the KPPN
+    user who approved it, with SPAN's due date. No gate here: the gate was the approval
+    (``spm.decide``); this runs in the worker or the approval's own request. The same SP2D
+    twice is refused by the database (``treasury_sp2d_once``)."""
+    satker = _lock_satker(satker)
+    return _record_tup(
+        decided_by,
+        satker=satker,
+        amount_idr=amount_idr,
+        sp2d_number=sp2d_number,
+        sp2d_date=sp2d_date,
+        reason=reason,
+        funding_source=rules.FundingSource.RM,
+        due_date=due_date,
+    )
+
+
+def _record_tup(
+    actor: User,
+    *,
+    satker: Organisation,
+    amount_idr: int,
+    sp2d_number: str,
+    sp2d_date: date,
+    reason: str,
+    funding_source: str,
+    due_date: date,
+) -> UpAllocation:
     if amount_idr <= 0:
         raise ValidationFailed(
             _("Besaran TUP harus lebih dari nol."), details={"field": "amount_idr"}
@@ -199,7 +250,7 @@ def record_tup(
                 tunai_idr=amount_idr,
                 kkp_idr=0,
                 reason=reason.strip(),
-                due_date=rules.tup_due_date(sp2d_date, 0),
+                due_date=due_date,
                 recorded_by=actor,
             )
     except IntegrityError as exc:
@@ -225,6 +276,21 @@ def record_tup(
     audit(
         actor, "tup.recorded", tup, after={"amount_idr": amount_idr, "due_date": str(tup.due_date)}
     )
+    return tup
+
+
+@transaction.atomic
+def mark_tup_accounted(tup: UpAllocation, *, sp2d_number: str, by: User | None) -> UpAllocation:
+    """An approved SPM-PTUP accounts for the TUP (replenishment calls this once, under the
+    SPM's lock). No money moves: the PTUP's SP2D is "nihil"; the TUP's spending is already
+    in the ledger as expense."""
+    tup = UpAllocation.objects.select_for_update().get(pk=tup.pk, kind=UpKind.TUP)
+    if tup.accounted_at is not None:
+        return tup
+    tup.accounted_sp2d_number = sp2d_number
+    tup.accounted_at = clock.now()
+    tup.save(update_fields=["accounted_sp2d_number", "accounted_at"])
+    audit(by, "tup.accounted", tup, after={"ptup_sp2d_number": sp2d_number})
     return tup
 
 
