@@ -48,6 +48,10 @@ class CardBill(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(blank=True)
+    disputed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    disputed_at = models.DateTimeField(null=True, blank=True)
     # The payment of the bill (an UP Tunai transfer through payments).
     pay_requested_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -85,11 +89,12 @@ class CardBill(models.Model):
         return int(self.satker_id)
 
     def duty_holders(self) -> Mapping[str, Iterable[int]]:
-        """Separation of duties: the PPK who verified (approve) never pays, and the
-        Bendahara who asked for the payment never verifies."""
+        """Separation of duties: the PPK who verified or disputed (approve) never pays, and
+        the Bendahara who asked for the payment never verifies."""
         holders: dict[str, set[int]] = {}
-        if self.verified_by_id is not None:
-            holders.setdefault("approve", set()).add(int(self.verified_by_id))
+        for ppk in (self.verified_by_id, self.disputed_by_id):
+            if ppk is not None:
+                holders.setdefault("approve", set()).add(int(ppk))
         if self.pay_requested_by_id is not None:
             holders.setdefault("pay", set()).add(int(self.pay_requested_by_id))
         return holders

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from digipay.core import clock
@@ -333,11 +333,32 @@ class CardCharge:
 
 
 @dataclass(frozen=True, slots=True)
+class CardBillCharge:
+    """One charge on a card bill, as the bank lists it."""
+
+    reference_no: str
+    partner_reference_no: str
+    amount_idr: int
+    merchant_name: str = ""
+    remark: str = ""
+    transaction_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CardBill:
     card_ref: str
     billing_month: str
     total_idr: int
     charges: tuple[tuple[str, int], ...]  # (bank reference, amount)
+    lines: tuple[CardBillCharge, ...] = ()
+    due_date: date | None = None  # when the bank states one
+    credit_limit_idr: int | None = None
+    available_limit_idr: int | None = None
+    # Where and how the bank takes the bill's payment (its card settlement account).
+    pay_to_bank_code: str = ""
+    pay_to_account_no: str = ""
+    pay_remark: str = ""
+    paid_idr: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +367,15 @@ class StatementEntry:
     direction: str  # "C" | "D"
     amount_idr: int
     booked_at: str
+
+
+def _timestamp_or_none(text: object) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return values.parse_timestamp(str(text))
+    except ValueError:
+        return None
 
 
 class SnapProductsMixin:
@@ -486,12 +516,37 @@ class SnapProductsMixin:
 
     def card_bill(self, *, card_ref: str, billing_month: str) -> CardBill:
         data = self._ok(Service.CARD_BILL, {"cardRef": card_ref, "billingMonth": billing_month})
-        charges = tuple(
-            (str(c["referenceNo"]), values.parse_amount(c["amount"]["value"]))
+        lines = tuple(
+            CardBillCharge(
+                reference_no=str(c["referenceNo"]),
+                partner_reference_no=str(c.get("partnerReferenceNo", "")),
+                amount_idr=values.parse_amount(c["amount"]["value"]),
+                merchant_name=str(c.get("merchantName", "")),
+                remark=str(c.get("remark", "")),
+                transaction_date=_timestamp_or_none(c.get("transactionDate")),
+            )
             for c in data.get("charges", [])
         )
+        pay_to = data.get("paymentAccount") or {}
+        due = data.get("dueDate")
+
+        def amount_or_none(key: str) -> int | None:
+            found = data.get(key)
+            return values.parse_amount(found["value"]) if isinstance(found, dict) else None
+
         return CardBill(
-            card_ref, billing_month, values.parse_amount(data["totalAmount"]["value"]), charges
+            card_ref,
+            billing_month,
+            values.parse_amount(data["totalAmount"]["value"]),
+            tuple((line.reference_no, line.amount_idr) for line in lines),
+            lines=lines,
+            due_date=date.fromisoformat(str(due)[:10]) if due else None,
+            credit_limit_idr=amount_or_none("creditLimit"),
+            available_limit_idr=amount_or_none("availableLimit"),
+            pay_to_bank_code=str(pay_to.get("bankCode", "")),
+            pay_to_account_no=str(pay_to.get("accountNo", "")),
+            pay_remark=str(pay_to.get("remark", "")),
+            paid_idr=amount_or_none("paidAmount") or 0,
         )
 
     def statement(

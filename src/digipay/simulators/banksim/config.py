@@ -35,6 +35,9 @@ class BankConfig:
     code: str
     name: str
     short_name: str
+    # The issuer's account that receives KKP bill payments: a transfer to it whose remark is
+    # ``KKP <cardRef> <YYYY-MM>`` pays that card's bill and frees the card's limit.
+    card_settlement_account_no: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,14 +242,23 @@ def _banks(raw: object) -> tuple[BankConfig, ...]:
     banks: list[BankConfig] = []
     for i, item in enumerate(raw):
         where = f"banks[{i}]"
-        data = _object(item, where, {"code", "name", "shortName"}, {"code", "name"})
+        data = _object(
+            item, where, {"code", "name", "shortName", "cardSettlementAccountNo"}, {"code", "name"}
+        )
         code = _str(data, "code", where)
         if not code.isdigit() or len(code) != 3:
             raise ConfigError(f"{where}.code: a bank code has 3 digits")
         if any(b.code == code for b in banks):
             raise ConfigError(f"{where}.code: duplicate bank {code}")
         name = _str(data, "name", where)
-        banks.append(BankConfig(code, name, _str(data, "shortName", where, name)))
+        banks.append(
+            BankConfig(
+                code,
+                name,
+                _str(data, "shortName", where, name),
+                _opt_str(data, "cardSettlementAccountNo", where) or "",
+            )
+        )
     return tuple(banks)
 
 
@@ -475,6 +487,13 @@ def config_from_dict(raw: Mapping[str, Any], base_dir: str | Path = ".") -> Bank
     faults, outage = _faults(data.get("faults", {}))
     limits = _limits(data.get("limits", {}))
     accounts = _accounts(data.get("accounts", []), codes)
+    known = {(a.bank_code, a.account_no) for a in accounts}
+    for i, bank in enumerate(banks):
+        settlement = bank.card_settlement_account_no
+        if settlement and (bank.code, settlement) not in known:
+            raise ConfigError(
+                f"banks[{i}].cardSettlementAccountNo: {bank.code}:{settlement} is not in accounts"
+            )
     cards = _cards(data.get("cards", []), accounts)
     for card in cards:
         if card.bank_code not in codes:

@@ -471,6 +471,18 @@ def card_bill(sim: Simulator, call: Call) -> dict[str, Any]:
         month = now.strftime("%Y-%m")
     charges = sim.store.card_charges(card.card_ref, month.replace("-", ""))
     total = sum(c.captured_amount for c in charges)
+    extra: dict[str, Any] = {}
+    settlement = sim.store.card_settlement_account(card.bank_code)
+    if settlement:
+        # Where the bill is paid, and what has been paid for it so far.
+        extra["paymentAccount"] = {
+            "bankCode": card.bank_code,
+            "accountNo": settlement,
+            "remark": f"KKP {card.card_ref} {month}",
+        }
+        extra["paidAmount"] = _money(
+            sim.store.card_bill_paid(card.card_ref, month.replace("-", ""))
+        )
     return success(
         call.service,
         cardRef=card.card_ref,
@@ -495,6 +507,7 @@ def card_bill(sim: Simulator, call: Call) -> dict[str, Any]:
             }
             for c in charges
         ],
+        **extra,
     )
 
 

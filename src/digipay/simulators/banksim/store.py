@@ -16,6 +16,7 @@ service layer maps them to response codes.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sqlite3
 import threading
@@ -180,11 +181,26 @@ CREATE TABLE IF NOT EXISTS card_txns (
     capture_service TEXT NOT NULL DEFAULT '',
     UNIQUE (bank_code, client_id, partner_reference_no)
 );
+CREATE TABLE IF NOT EXISTS card_settlement_accounts (
+    bank_code TEXT PRIMARY KEY,
+    account_no TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS card_bill_payments (
+    reference_no TEXT PRIMARY KEY,
+    card_ref TEXT NOT NULL,
+    month TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    received INTEGER NOT NULL CHECK (received > 0),
+    paid_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
 """
+
+# The remark of a KKP bill payment: ``KKP <cardRef> <YYYY-MM>``.
+CARD_BILL_REMARK = re.compile(r"KKP ([A-Za-z0-9_-]{1,32}) (\d{4})-(0[1-9]|1[0-2])")
 
 PENDING = "PENDING"
 DELIVERED = "DELIVERED"
@@ -387,7 +403,7 @@ class Card:
     last4: str
     holder_name: str
     limit: int
-    used: int  # held by authorizations + captured (bills are not paid in the simulator)
+    used: int  # held by authorizations + captured − paid through bill payments
     bill_bank_code: str
     bill_account_no: str
 
@@ -524,6 +540,17 @@ class Store:
                 conn.execute(
                     "INSERT OR IGNORE INTO banks (code, name) VALUES (?, ?)", (bank.code, bank.name)
                 )
+                if bank.card_settlement_account_no:
+                    conn.execute(
+                        "INSERT INTO card_settlement_accounts (bank_code, account_no) "
+                        "VALUES (?, ?) ON CONFLICT (bank_code) DO UPDATE SET "
+                        "account_no = excluded.account_no",
+                        (bank.code, bank.card_settlement_account_no),
+                    )
+                else:
+                    conn.execute(
+                        "DELETE FROM card_settlement_accounts WHERE bank_code = ?", (bank.code,)
+                    )
             for a in accounts:
                 cursor = conn.execute(
                     "INSERT OR IGNORE INTO accounts "
@@ -912,6 +939,7 @@ class Store:
                 order.request,
             ),
         )
+        self._apply_card_bill_payment_in(conn, transfer, now)
         if target.notify:
             event = credit_event(
                 event_id=f"CR{reference_no}",
@@ -1299,9 +1327,10 @@ class Store:
             return None
         used = conn.execute(
             "SELECT COALESCE(SUM(CASE status WHEN 'AUTHORIZED' THEN amount "
-            "WHEN 'CAPTURED' THEN captured_amount ELSE 0 END), 0) AS used "
-            "FROM card_txns WHERE card_ref = ?",
-            (card_ref,),
+            "WHEN 'CAPTURED' THEN captured_amount ELSE 0 END), 0) "
+            "- (SELECT COALESCE(SUM(amount), 0) FROM card_bill_payments WHERE card_ref = ?) "
+            "AS used FROM card_txns WHERE card_ref = ?",
+            (card_ref, card_ref),
         ).fetchone()
         return Card(
             card_ref=row["card_ref"],
@@ -1528,6 +1557,68 @@ class Store:
         assert card is not None
         event = card_event(txn, card, service_code=service_code, at=now)
         self._enqueue(conn, event, (card.bank_code, card.card_ref), url, due, now)
+
+    def card_settlement_account(self, bank_code: str) -> str | None:
+        """The issuer's account that receives KKP bill payments, if configured."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT account_no FROM card_settlement_accounts WHERE bank_code = ?",
+                (bank_code,),
+            ).fetchone()
+        return None if row is None else str(row["account_no"])
+
+    def card_bill_paid(self, card_ref: str, month: str) -> int:
+        """What was transferred to pay a card's bill of a Jakarta month (``YYYYMM``)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(received), 0) AS paid FROM card_bill_payments "
+                "WHERE card_ref = ? AND month = ?",
+                (card_ref, month),
+            ).fetchone()
+        return int(row["paid"])
+
+    def _apply_card_bill_payment_in(
+        self, conn: sqlite3.Connection, transfer: Transfer, now: float
+    ) -> None:
+        """A transfer to the issuer's card settlement account whose remark quotes a card and a
+        month (``KKP <cardRef> <YYYY-MM>``) pays that card's bill: the card's used amount goes
+        down by what was paid, never below what is still authorized (an overpayment is kept
+        by the bank, not turned into extra limit). Any other credit to the account is just a
+        credit."""
+        row = conn.execute(
+            "SELECT account_no FROM card_settlement_accounts WHERE bank_code = ?",
+            (transfer.beneficiary_bank_code,),
+        ).fetchone()
+        if row is None or row["account_no"] != transfer.beneficiary_account_no:
+            return
+        quoted = CARD_BILL_REMARK.fullmatch((transfer.remark or "").strip())
+        if quoted is None:
+            return
+        card = self._card_in(conn, quoted.group(1))
+        if card is None or card.bank_code != transfer.beneficiary_bank_code:
+            return
+        billed = conn.execute(
+            "SELECT COALESCE(SUM(captured_amount), 0) AS billed FROM card_txns "
+            "WHERE card_ref = ? AND status = 'CAPTURED'",
+            (card.card_ref,),
+        ).fetchone()
+        paid = conn.execute(
+            "SELECT COALESCE(SUM(amount), 0) AS paid FROM card_bill_payments WHERE card_ref = ?",
+            (card.card_ref,),
+        ).fetchone()
+        applied = max(0, min(transfer.amount, int(billed["billed"]) - int(paid["paid"])))
+        conn.execute(
+            "INSERT INTO card_bill_payments (reference_no, card_ref, month, amount, received, "
+            "paid_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                transfer.reference_no,
+                card.card_ref,
+                quoted.group(2) + quoted.group(3),
+                applied,
+                transfer.amount,
+                now,
+            ),
+        )
 
     def card_charges(self, card_ref: str, month: str) -> list[CardTxn]:
         """The captured charges of a card in a Jakarta month (``YYYYMM``), oldest first."""
