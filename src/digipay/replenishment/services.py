@@ -82,6 +82,15 @@ def _satker_of(actor: User) -> Organisation:
     return satker
 
 
+def satker_for_reading(actor: User) -> Organisation:
+    """The actor's own satker (readiness is a satker user's view)."""
+    require(actor, "spm.view")
+    satker = Organisation.objects.filter(pk=actor.organisation_id).first()
+    if satker is None or satker.kind != OrgKind.SATKER:
+        raise NotFound(_("Kesiapan GUP hanya tersedia bagi pengguna satker."))
+    return satker
+
+
 def _treasurer(satker: Organisation) -> TreasurerAccount:
     account = TreasurerAccount.objects.filter(satker=satker).first()
     if account is None:

@@ -5,7 +5,9 @@ helpers that pay invoices end to end through the payments services and the outbo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -18,7 +20,7 @@ from digipay.accounts.models import User
 from digipay.invoicing.models import Invoice
 from digipay.orders.models import Order
 from digipay.payments import services as payments
-from digipay.payments.models import PaymentInvoice
+from digipay.payments.models import PaymentInvoice, TreasurerAccount
 from digipay.payments.rules import Source
 from digipay.simulators.spansim import config_from_dict, create_app
 from tests.conftest import current_totp
@@ -30,6 +32,7 @@ from ..payments.conftest import (  # noqa: F401 - fixtures
     JUTA,
     PPK,
     TREASURER_A,
+    TREASURER_BALANCE,
     A,
     Bank,
     Shop,
@@ -64,19 +67,38 @@ def _spansim(_banksim: Bank) -> Iterator[str]:  # noqa: F811 - the fixture
         yield url
 
 
+@dataclass(frozen=True)
+class Span:
+    url: str
+    treasurer: str  # satker A's treasurer account at the bank, fresh for the test
+
+
+_accounts = itertools.count(1)
+
+
 @pytest.fixture
 def span(
     _spansim: str,
     bank: Bank,  # noqa: F811 - the fixture
     settings: Any,
-) -> Iterator[str]:
-    """The SPAN simulator, emptied, and Digipay pointed at it."""
+) -> Iterator[Span]:
+    """The SPAN simulator, emptied, and Digipay pointed at it. Satker A's treasurer gets a
+    fresh account at the (module-wide) bank with the opening balance: SPAN restarts its SP2D
+    numbers when emptied, and it recognises an earlier credit on the statement by remark and
+    amount, so each test needs a statement of its own (docs/spansim.md)."""
     settings.DIGIPAY_SPAN_URL = _spansim
     settings.DIGIPAY_SPAN_CLIENT_ID = SPAN_CLIENT
     settings.DIGIPAY_SPAN_SECRET = SPAN_SECRET
+    account = f"03460100{next(_accounts):07d}"
+    bank.admin(
+        "PUT",
+        f"/admin/accounts/{BRI}/{account}",
+        {"name": "BPG 415256 UJI", "balance": f"{TREASURER_BALANCE}.00", "notify": False},
+    )
+    TreasurerAccount.objects.filter(satker__code=A).update(account_no=account)
     httpx.post(f"{_spansim}/admin/reset", timeout=5).raise_for_status()
     httpx.delete(f"{_spansim}/admin/faults", timeout=5)
-    yield _spansim
+    yield Span(_spansim, account)
     httpx.delete(f"{_spansim}/admin/faults", timeout=5)
 
 
@@ -149,6 +171,7 @@ __all__ = [
     "B",
     "Bank",
     "Shop",
+    "Span",
     "email",
     "fresh_code",
     "kppn_admin",

@@ -6,14 +6,16 @@ even when the credit is seen again."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
 from digipay.accounts.models import Organisation
-from digipay.core.errors import Conflict
+from digipay.core.errors import Conflict, ValidationFailed
 from digipay.ledger.models import AccountBalance, Entry
+from digipay.payments.movements import MovementKind, MovementStatus
 from digipay.replenishment import queries, services
-from digipay.replenishment.models import SpmLine
+from digipay.replenishment.models import Spm, SpmLine
 from digipay.replenishment.rules import CreditState, SpmKind, SpmState
 from digipay.treasury import chart
 
@@ -21,10 +23,10 @@ from .conftest import (
     BENDAHARA,
     BRI,
     JUTA,
-    TREASURER_A,
     A,
     Bank,
     Shop,
+    Span,
     fresh_code,
     kppn_admin,
     make_ppspm,
@@ -45,7 +47,7 @@ def satker_a() -> Organisation:
 
 
 def test_gup_cycle_restores_up_once_to_the_rupiah(
-    shop: Shop, bank: Bank, span: str, run_worker: Run
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
 ) -> None:
     """Rp140 juta of goods (gross 155.400.000 with PPN, over half of the Rp300 juta UP
     Tunai): SPM-GUP → signed → SPAN → KPPN approves → SP2D credited → UP Tunai restored by
@@ -79,7 +81,7 @@ def test_gup_cycle_restores_up_once_to_the_rupiah(
     assert refused.value.code == "nothing_to_replenish"
 
     up_before = posted(book.up_tunai.pk)
-    treasurer_before = bank.balance(BRI, TREASURER_A)
+    treasurer_before = bank.balance(BRI, span.treasurer)
     ppspm = make_ppspm()
     spm = services.sign_spm(ppspm, spm, otp=fresh_code())
     assert spm.state == SpmState.SUBMITTED
@@ -94,7 +96,7 @@ def test_gup_cycle_restores_up_once_to_the_rupiah(
     assert spm.bank_reference
     assert spm.ledger_entry_id
     # The bank: the treasurer's account got the SP2D; the ledger: UP Tunai up by the gross.
-    assert bank.balance(BRI, TREASURER_A) - treasurer_before == 155_400_000
+    assert bank.balance(BRI, span.treasurer) - treasurer_before == 155_400_000
     assert posted(book.up_tunai.pk) - up_before == 155_400_000
     assert posted(gup.pk) == -155_400_000
     entry = Entry.objects.get(pk=spm.ledger_entry_id)
@@ -108,3 +110,137 @@ def test_gup_cycle_restores_up_once_to_the_rupiah(
     # The invoice is replenished: no longer listable, not counted as spent.
     assert not queries.listable_invoices(satker).exists()
     assert queries.gup_readiness(satker).spent == 0
+
+
+def test_gup_below_the_threshold_is_refused_and_changes_nothing(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
+) -> None:
+    """Rp50 juta of goods (gross 55.500.000) is under half of the Rp300 juta UP Tunai: no
+    SPM; once a second payment brings the spend over 150.000.000, the GUP lists both."""
+    first = paid_goods(shop, run_worker, price=50 * JUTA)
+    assert first.gross_idr == 55_500_000
+    satker = satker_a()
+    assert not queries.gup_readiness(satker).ready
+    with pytest.raises(Conflict) as refused:
+        services.draft_gup(user(BENDAHARA))
+    assert refused.value.code == "gup_threshold"
+    assert "150.000.000" in refused.value.message
+    assert not Spm.objects.exists()
+    assert not SpmLine.objects.exists()
+    # Choosing only some invoices is measured the same way.
+    second = paid_goods(shop, run_worker, price=85 * JUTA)  # gross 94.350.000
+    with pytest.raises(Conflict):
+        services.draft_gup(user(BENDAHARA), payment_invoice_ids=[second.pk])
+    readiness = queries.gup_readiness(satker)
+    assert readiness.spent == 55_500_000 + 94_350_000 == 149_850_000
+    assert not readiness.ready  # 150.000 rupiah short of exactly half
+    third = paid_goods(shop, run_worker, price=1 * JUTA)  # gross 1.110.000
+    assert queries.gup_readiness(satker).ready
+    spm = services.draft_gup(user(BENDAHARA))
+    assert spm.amount_idr == 149_850_000 + third.gross_idr
+    assert set(SpmLine.objects.filter(spm=spm).values_list("payment_invoice_id", flat=True)) == {
+        first.pk,
+        second.pk,
+        third.pk,
+    }
+
+
+def test_rejected_gup_frees_its_invoices_for_a_new_number(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
+) -> None:
+    paid = paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    spm = services.draft_gup(user(BENDAHARA))
+    spm = services.sign_spm(make_ppspm(), spm, otp=fresh_code())
+    kppn = kppn_admin()
+    with pytest.raises(ValidationFailed):
+        services.reject_spm(kppn, spm, reason="kurang")
+    spm = services.reject_spm(kppn, spm, reason="Kuitansi tagihan tidak ditandatangani.")
+    assert spm.state == SpmState.REJECTED
+    assert spm.rejection_reason == "Kuitansi tagihan tidak ditandatangani."
+    assert spm.ledger_entry_id is None
+    assert not SpmLine.objects.filter(spm=spm, active=True).exists()
+    assert list(queries.listable_invoices(satker_a())) == [paid]
+    # Approving a rejected SPM is refused; the new SPM gets the next number and SPAN takes it.
+    with pytest.raises(Conflict):
+        services.approve_spm(kppn, spm)
+    again = services.draft_gup(user(BENDAHARA))
+    assert again.number != spm.number
+    assert again.number.startswith("00002/GUP/")
+    again = services.sign_spm(make_ppspm(), again, otp=fresh_code())
+    assert again.state == SpmState.SUBMITTED
+    again = services.approve_spm(kppn, again)
+    assert again.credit_status == CreditState.CREDITED
+
+
+def test_up_is_restored_only_when_credited_not_when_approved(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
+) -> None:
+    """The bank refuses the SP2D credit (the treasurer's account is inactive): the SPM is
+    APPROVED, the credit FAILED and UP stays as it was; after the account is reopened the
+    KPPN asks SPAN to credit again, and UP is restored — once."""
+    paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    satker = satker_a()
+    book = chart.satker_book(satker)
+    spm = services.sign_spm(make_ppspm(), services.draft_gup(user(BENDAHARA)), otp=fresh_code())
+    up_before = posted(book.up_tunai.pk)
+    treasurer_before = bank.balance(BRI, span.treasurer)
+    bank.admin("PUT", f"/admin/accounts/{BRI}/{span.treasurer}", {"status": "INACTIVE"})
+    try:
+        spm = services.approve_spm(kppn_admin(), spm)
+        assert spm.state == SpmState.APPROVED
+        assert spm.credit_status == CreditState.FAILED
+        assert spm.ledger_entry_id is None
+        assert posted(book.up_tunai.pk) == up_before
+        services.poll_span()
+        assert Spm.objects.get(pk=spm.pk).ledger_entry_id is None
+    finally:
+        bank.admin("PUT", f"/admin/accounts/{BRI}/{span.treasurer}", {"status": "ACTIVE"})
+    spm = services.retry_credit(kppn_admin(), spm)
+    assert spm.credit_status == CreditState.CREDITED
+    assert posted(book.up_tunai.pk) - up_before == 155_400_000
+    assert bank.balance(BRI, span.treasurer) - treasurer_before == 155_400_000
+    services.poll_span()
+    services.sync_spm(spm.pk)
+    assert posted(book.up_tunai.pk) - up_before == 155_400_000
+    with pytest.raises(Conflict):
+        services.retry_credit(kppn_admin(), spm)
+
+
+def test_span_unreachable_at_signing_keeps_the_spm_signed_until_the_worker_submits(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run, settings: object
+) -> None:
+    """Nothing is lost when SPAN is down at signing: the SPM stays SIGNED with the error; the
+    worker's poll asks SPAN (by number) and submits the same SPM once it is back."""
+    paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    spm = services.draft_gup(user(BENDAHARA))
+    settings.DIGIPAY_SPAN_URL = "http://127.0.0.1:9"  # type: ignore[attr-defined]
+    spm = services.sign_spm(make_ppspm(), spm, otp=fresh_code())
+    assert spm.state == SpmState.SIGNED
+    assert "SpanUnavailable" in spm.last_error
+    assert spm.span_id == ""
+    settings.DIGIPAY_SPAN_URL = span.url  # type: ignore[attr-defined]
+    assert services.poll_span() == 1
+    spm.refresh_from_db()
+    assert spm.state == SpmState.SUBMITTED
+    assert spm.span_id
+    assert spm.submit_attempts == 2
+    services.poll_span()  # asked again: still the one SPM
+    assert Spm.objects.get(pk=spm.pk).span_id == spm.span_id
+
+
+def test_treasurer_movements_show_the_sp2d_credit(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
+) -> None:
+    paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    spm = services.sign_spm(make_ppspm(), services.draft_gup(user(BENDAHARA)), otp=fresh_code())
+    spm = services.approve_spm(kppn_admin(), spm)
+    start = spm.decided_at - timedelta(minutes=1)  # type: ignore[operator]
+    [movement] = queries.treasurer_movements(satker_a().pk, start, start + timedelta(hours=1))
+    assert movement.kind == MovementKind.SP2D
+    assert movement.direction == 1
+    assert movement.amount_idr == 155_400_000
+    assert movement.status == MovementStatus.DONE
+    assert movement.remark == f"SP2D {spm.sp2d_number}"
+    assert movement.bank_reference == spm.bank_reference
+    assert movement.entry_ids == (spm.ledger_entry_id,)
+    assert queries.treasurer_movements(satker_a().pk, start - timedelta(days=2), start) == []

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+
+class ReadinessOut(Schema):
+    up_tunai_idr: int = Field(description="UP Tunai diberikan tahun ini")
+    spent_idr: int = Field(description="Bruto tagihan terbayar yang belum dicantumkan di SPM")
+    in_progress_idr: int = Field(description="Bruto tagihan di SPM yang belum dikreditkan")
+    threshold: str = Field(description="Ambang GUP (kebijakan), mis. 1/2")
+    threshold_idr: int
+    ready: bool
+    invoices: int
+
+
+class SpmOut(Schema):
+    id: int
+    kind: str
+    number: str
+    satker_code: str
+    kppn_code: str
+    fiscal_year: int
+    spm_date: date
+    amount_idr: int
+    tax_total_idr: int
+    state: str
+    reason: str
+    span_id: str
+    sp2d_number: str
+    sp2d_date: date | None
+    tup_due_date: date | None
+    credit_status: str
+    bank_reference: str
+    credited_at: datetime | None
+    rejection_reason: str
+    last_error: str
+    restored: bool
+
+
+class SpmLineOut(Schema):
+    number: str
+    vendor_name: str
+    npwp: str
+    akun: str
+    gross_idr: int
+    taxes: dict[str, int]
+    net_idr: int
+    active: bool
+
+
+class SpmDetailOut(SpmOut):
+    lines: list[SpmLineOut]
+
+
+class DraftIn(Schema):
+    kind: str = Field(description="GUP, TUP atau PTUP")
+    payment_invoice_ids: list[int] | None = Field(
+        default=None, description="GUP/PTUP: baris pembayaran yang dicantumkan (bawaan: semua)"
+    )
+    amount_idr: int | None = Field(default=None, description="TUP: besaran yang diminta")
+    reason: str = Field(default="", description="TUP: kebutuhan mendesak")
+    tup_id: int | None = Field(default=None, description="PTUP: TUP yang dipertanggungjawabkan")
+
+
+class SignIn(Schema):
+    otp: str = Field(description="Kode TOTP PPSPM saat ini")
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class SanctionOut(Schema):
+    id: int
+    satker_code: str
+    level: str
+    since: date
+    months: int
+    up_amount_idr: int
+    cut_amount_idr: int
+    detected_on: date
+    decided_at: datetime | None
+    decision_note: str
+
+
+class DecideCutIn(Schema):
+    note: str
