@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,13 @@ class BooksConfig(AppConfig):
     name = "digipay.books"
     label = "books"
     verbose_name = "Pembukuan"
+
+    def ready(self) -> None:
+        from digipay.books import services
+        from digipay.worker.registry import periodic
+
+        # The daily three-way reconciliation of every treasurer account (the last few days:
+        # a re-run finds its cases again, a later run catches what became late).
+        periodic("books.reconcile", every=timedelta(days=1), lease=timedelta(minutes=30))(
+            services.reconcile_all
+        )
