@@ -102,7 +102,9 @@ def due_date(month: date, *, bank_due: date | None, workdays: int) -> tuple[date
 
 
 def is_overdue(state: str, due: date, today: date) -> bool:
-    return state not in (CardBillState.PAID,) and today > due
+    """Past the due date and not paid (a bill still being paid counts: the bank has not
+    confirmed it)."""
+    return state != CardBillState.PAID and today > due
 
 
 # --- matching --------------------------------------------------------------------------------

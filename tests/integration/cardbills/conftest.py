@@ -106,8 +106,10 @@ class CardBank(Bank):
         return bill.available_limit_idr
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def _cardbank() -> Iterator[CardBank]:
+    """A fresh simulator per test: a bill lists every charge of the card in the month, so
+    one test's charges must not land on another's bill."""
     partner_private, partner_public = signing.generate_key_pair()
     bank_private, bank_public = signing.generate_key_pair()
     config = {
