@@ -69,6 +69,16 @@ def deposit_out(d: TaxDeposit) -> dict[str, Any]:
         "overdue": rules.is_overdue(
             status=d.status, due_date=d.due_date, today=clock.today_jakarta()
         ),
+        "late": rules.late(
+            status=d.status,
+            due_date=d.due_date,
+            deposited_on=d.deposited_on,
+            today=clock.today_jakarta(),
+        ),
+        "billing_code": d.billing_code,
+        "ntpn": d.ntpn,
+        "ntb": d.ntb,
+        "deposited_on": d.deposited_on,
     }
 
 

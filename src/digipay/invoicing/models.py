@@ -293,8 +293,15 @@ class TaxDeposit(models.Model):
     tax_period = models.DateField()  # first day of the invoice's month (masa pajak)
     due_date = models.DateField()
     status = models.CharField(
-        max_length=6, choices=DepositStatus.choices, default=DepositStatus.OPEN
+        max_length=10, choices=DepositStatus.choices, default=DepositStatus.OPEN
     )
+    # Filled when deposited (payments, through the MPN): the billing code paid, the NTPN and
+    # NTB receipting it, the bank reference of the transfer, and the date of the NTPN.
+    billing_code = models.CharField(max_length=15, blank=True)
+    ntpn = models.CharField(max_length=16, blank=True)
+    ntb = models.CharField(max_length=32, blank=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    deposited_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -308,6 +315,12 @@ class TaxDeposit(models.Model):
             # Two verifications racing cannot make two deposits of one tax.
             models.UniqueConstraint(fields=["invoice", "tax"], name="deposit_once_per_tax"),
             models.CheckConstraint(condition=Q(amount_idr__gte=0), name="deposit_nonnegative"),
+            # A deposit is deposited with its NTPN, never without.
+            models.CheckConstraint(
+                condition=~Q(status=DepositStatus.PAID)
+                | (~Q(ntpn="") & Q(deposited_on__isnull=False)),
+                name="deposit_paid_has_ntpn",
+            ),
         ]
 
     def __str__(self) -> str:

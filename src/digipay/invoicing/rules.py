@@ -36,6 +36,9 @@ class Action(models.TextChoices):
 
 class DepositStatus(models.TextChoices):
     OPEN = "OPEN", gettext_lazy("Belum disetor")
+    # The Bendahara asked to deposit it: billing code, transfer and NTPN under way (payments).
+    PROCESSING = "PROCESSING", gettext_lazy("Sedang disetor")
+    # Deposited: the MPN gave its NTPN (the value stays PAID for the rows already stored).
     PAID = "PAID", gettext_lazy("Sudah disetor")
     VOID = "VOID", gettext_lazy("Batal (dikreditkan)")
 
@@ -361,7 +364,20 @@ def deposit_due_date(
 
 
 def is_overdue(*, status: str, due_date: date, today: date) -> bool:
-    return status == DepositStatus.OPEN and today > due_date
+    """Still to deposit (open, or being deposited) after its due date."""
+    return status in (DepositStatus.OPEN, DepositStatus.PROCESSING) and today > due_date
+
+
+def deposited_late(*, status: str, due_date: date, deposited_on: date | None) -> bool:
+    """Deposited, but after its due date (the NTPN's date is what counts)."""
+    return status == DepositStatus.PAID and deposited_on is not None and deposited_on > due_date
+
+
+def late(*, status: str, due_date: date, deposited_on: date | None, today: date) -> bool:
+    """Flagged overdue on the lists: still open past its due date, or deposited late."""
+    return is_overdue(status=status, due_date=due_date, today=today) or deposited_late(
+        status=status, due_date=due_date, deposited_on=deposited_on
+    )
 
 
 # --- the monthly tax report -------------------------------------------------------------------

@@ -112,8 +112,13 @@ class DepositOut(Schema):
     amount_idr: int
     tax_period: date
     due_date: date
-    status: str = Field(description="OPEN, PAID, VOID")
-    overdue: bool
+    status: str = Field(description="OPEN, PROCESSING (being deposited), PAID (deposited), VOID")
+    overdue: bool = Field(description="still to deposit past its due date")
+    late: bool = Field(description="overdue, or deposited after its due date")
+    billing_code: str = Field(description="MPN billing code (15 digits) once obtained")
+    ntpn: str = Field(description="NTPN once deposited")
+    ntb: str
+    deposited_on: date | None
 
 
 class ExplanationOut(Schema):

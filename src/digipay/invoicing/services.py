@@ -445,7 +445,65 @@ def _sync_deposits(invoice: Invoice) -> None:
             continue
         if deposit.status == DepositStatus.PAID:
             continue
+        if deposit.status == DepositStatus.PROCESSING:
+            if int(deposit.amount_idr) == amount:
+                continue
+            # Its billing code was made for the old amount: the change must wait.
+            raise Conflict(
+                _("Pajak %(tax)s tagihan ini sedang disetor; tunggu sampai selesai.")
+                % {"tax": deposit.get_tax_display()},
+                code="deposit_in_progress",
+            )
         deposit.amount_idr = amount
         deposit.status = DepositStatus.OPEN if amount else DepositStatus.VOID
         deposit.updated_at = now
         deposit.save(update_fields=["amount_idr", "status", "updated_at"])
+
+
+# --- deposits: what payments records while depositing (docs/adr/0021) -------------------------
+
+
+def start_deposit(deposit: TaxDeposit) -> None:
+    """The Bendahara asked to deposit it (the caller holds the row lock): PROCESSING, so no
+    credit note changes the amount its billing code is made for."""
+    if deposit.status != DepositStatus.OPEN or deposit.amount_idr <= 0:
+        raise Conflict(
+            _("Setoran pajak %(tax)s tagihan %(number)s tidak terbuka.")
+            % {"tax": deposit.get_tax_display(), "number": deposit.invoice.number},
+            code="deposit_not_open",
+        )
+    deposit.status = DepositStatus.PROCESSING
+    deposit.updated_at = clock.now()
+    deposit.save(update_fields=["status", "updated_at"])
+
+
+def reopen_deposit(deposit: TaxDeposit) -> None:
+    """The deposit failed (transfer refused, billing refused): open again, to be redone."""
+    if deposit.status != DepositStatus.PROCESSING:
+        return
+    deposit.status = DepositStatus.OPEN
+    deposit.billing_code = ""
+    deposit.updated_at = clock.now()
+    deposit.save(update_fields=["status", "billing_code", "updated_at"])
+
+
+def record_deposit(
+    deposit: TaxDeposit,
+    *,
+    billing_code: str,
+    ntpn: str,
+    ntb: str,
+    bank_reference: str,
+    deposited_on: Any,
+) -> None:
+    """The MPN receipted it: PAID (deposited) with its NTPN, once."""
+    if deposit.status == DepositStatus.PAID:
+        return
+    deposit.status = DepositStatus.PAID
+    deposit.billing_code = billing_code
+    deposit.ntpn = ntpn
+    deposit.ntb = ntb
+    deposit.bank_reference = bank_reference
+    deposit.deposited_on = deposited_on
+    deposit.updated_at = clock.now()
+    deposit.save()

@@ -13,9 +13,17 @@ from digipay.accounts.api import actor_of
 from digipay.accounts.models import User
 from digipay.idempotency.decorators import idempotent
 from digipay.invoicing.rules import InvoiceState
-from digipay.payments import queries, services
-from digipay.payments.models import Payment
-from digipay.payments.schemas import PayIn, PaymentDetailOut, PaymentOut
+from digipay.payments import deposits, queries, refunds, services
+from digipay.payments.models import DepositRequest, Payment, Refund, TreasurerAccount
+from digipay.payments.schemas import (
+    DepositIn,
+    DepositRequestOut,
+    PayIn,
+    PaymentDetailOut,
+    PaymentOut,
+    RefundIn,
+    RefundOut,
+)
 
 router = Router(tags=["payments"])
 
@@ -80,3 +88,92 @@ def payments(request: HttpRequest, state: str = "") -> Any:
 @router.get("/payments/{payment_id}", response=PaymentDetailOut)
 def payment_detail(request: HttpRequest, payment_id: int) -> dict[str, Any]:
     return detail(queries.payment_for(actor_of(request), payment_id))
+
+
+# --- tax deposits -------------------------------------------------------------------------------
+
+
+def _request_out(request: DepositRequest | None) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    return {f: getattr(request, f) for f in DepositRequestOut.model_fields}
+
+
+@router.post("/tax-deposit-requests", response={201: list[DepositRequestOut]})
+@idempotent(ignore_fields=("otp",))
+def deposit_taxes(request: HttpRequest, payload: DepositIn) -> Status[Any]:
+    """The Bendahara deposits open tax deposits of her satker (``Idempotency-Key`` required;
+    TOTP re-authentication). Each gets its billing code, transfer and NTPN from the worker."""
+    actor: User = actor_of(request)
+    key = request.headers.get("Idempotency-Key", "")[:100]
+    made = deposits.deposit_taxes(
+        actor, deposit_ids=payload.deposits, otp=payload.otp, request_key=key
+    )
+    return Status(201, [_request_out(r) for r in made])
+
+
+@router.get("/tax-deposit-requests", response=list[DepositRequestOut])
+@paginate(CursorPagination, ordering=("-created_at", "-id"))
+def deposit_requests(request: HttpRequest, state: str = "") -> Any:
+    """The satker's deposit requests (billing code, bank reference, NTPN), newest first. The
+    deposits themselves, with their flags, are ``GET /tax-deposits`` (invoicing)."""
+    found = queries.deposit_requests(actor_of(request))
+    return found.filter(state=state) if state else found
+
+
+@router.get("/tax-deposit-requests/{request_id}", response=DepositRequestOut)
+def deposit_request(request: HttpRequest, request_id: int) -> DepositRequest:
+    return queries.deposit_request_for(actor_of(request), request_id)
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def refund_out(refund: Refund) -> dict[str, Any]:
+    treasurer = TreasurerAccount.objects.filter(satker_id=refund.satker_id).first()
+    return {
+        "id": refund.pk,
+        "number": refund.number,
+        "reference": refund.reference,
+        "invoice_id": refund.invoice_id,
+        "invoice_number": refund.invoice.number,
+        "vendor_name": refund.vendor.business_name,
+        "amount_idr": refund.amount_idr,
+        "quantities": {str(k): int(v) for k, v in dict(refund.quantities).items()},
+        "reason": refund.reason,
+        "state": refund.state,
+        "flag": refund.flag,
+        "treasurer_bank_code": treasurer.bank_code if treasurer else "",
+        "treasurer_account": treasurer.account_no if treasurer else "",
+        "bank_reference": refund.bank_reference,
+        "received_at": refund.received_at,
+        "created_at": refund.created_at,
+    }
+
+
+@router.post("/refunds", response={201: RefundOut})
+@idempotent()
+def request_refund(request: HttpRequest, payload: RefundIn) -> Status[Any]:
+    """The PPK records a refund due from the vendor of a paid invoice (returned goods)."""
+    refund = refunds.request_refund(
+        actor_of(request),
+        invoice_id=payload.invoice_id,
+        returned=payload.returned,
+        amount_idr=payload.amount_idr,
+        reason=payload.reason,
+        complaint_id=payload.complaint_id,
+    )
+    return Status(201, refund_out(refund))
+
+
+@router.get("/refunds", response=list[RefundOut])
+def refund_list(request: HttpRequest, state: str = "") -> list[dict[str, Any]]:
+    found = refunds.visible_refunds(actor_of(request))
+    if state:
+        found = found.filter(state=state)
+    return [refund_out(r) for r in found[:200]]
+
+
+@router.get("/refunds/{refund_id}", response=RefundOut)
+def refund_detail(request: HttpRequest, refund_id: int) -> dict[str, Any]:
+    return refund_out(refunds.refund_for(actor_of(request), refund_id))

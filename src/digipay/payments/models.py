@@ -9,12 +9,14 @@ from django.db import models
 from django.db.models import Q
 
 from digipay.accounts.models import Organisation, User
-from digipay.invoicing.models import Invoice
+from digipay.invoicing.models import Invoice, TaxDeposit
 from digipay.payments.rules import (
+    DepositState,
     InstructionKind,
     InstructionStatus,
     PaymentState,
     Purpose,
+    RefundState,
     Source,
 )
 from digipay.treasury.models import KkpCard
@@ -177,3 +179,150 @@ class PaymentInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}/{self.invoice_id}"
+
+
+class DepositRequest(models.Model):
+    """One tax deposit (``invoicing.TaxDeposit``) being deposited through the MPN: billing
+    code, transfer to the state's receiving account, payment report for the NTPN. The worker
+    moves it step by step; every step is resumable after a crash (docs/adr/0021)."""
+
+    deposit = models.ForeignKey(TaxDeposit, on_delete=models.PROTECT, related_name="requests")
+    satker = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        max_length=8, choices=DepositState.choices, default=DepositState.BILLING
+    )
+    amount_idr = models.BigIntegerField()  # frozen at the request: the billing's amount
+    # Our stable reference at the MPN (random, kept): a retry finds the same billing code.
+    reference = models.CharField(max_length=64, unique=True)
+    billing_code = models.CharField(max_length=15, blank=True)
+    billing_expires_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bank_code = models.CharField(max_length=3, blank=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    ntpn = models.CharField(max_length=16, blank=True)
+    ntb = models.CharField(max_length=32, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    request_key = models.CharField(max_length=100, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+    # Attempts of the current step; > 1 means an earlier call may have reached the MPN.
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="deposit_request_due")]
+        constraints = [
+            # A deposit is deposited once: one live (or done) request at a time.
+            models.UniqueConstraint(
+                fields=["deposit"],
+                condition=~Q(state=DepositState.FAILED),
+                name="deposit_request_once",
+            ),
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="deposit_request_positive"),
+            models.CheckConstraint(
+                condition=~Q(state=DepositState.DONE) | ~Q(ntpn=""), name="deposit_done_has_ntpn"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def tenant_id(self) -> int:
+        return int(self.satker_id)
+
+
+class Refund(models.Model):
+    """Money a vendor owes back after a complaint settled by returning goods already paid
+    for: recorded by the PPK, quoted by the vendor in its transfer, matched on the
+    treasurer's statement (docs/adr/0021)."""
+
+    number = models.CharField(max_length=40, unique=True)
+    # What the vendor quotes in its transfer's remark: short, digits and letters only.
+    reference = models.CharField(max_length=20, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
+    satker = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="+")
+    complaint_id = models.BigIntegerField(null=True, blank=True)  # orders.Complaint
+    amount_idr = models.BigIntegerField()
+    # {invoice line id: quantity returned}
+    quantities = models.JSONField(default=dict)
+    reason = models.TextField()
+    state = models.CharField(
+        max_length=10, choices=RefundState.choices, default=RefundState.EXPECTED
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    # The credit that settled it (integrations.StatementLine) and its ledger entry.
+    statement_line_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    # A credit quoting the reference with another amount: flagged, never matched silently.
+    flag = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="refund_positive"),
+            models.CheckConstraint(
+                condition=~Q(state=RefundState.RECEIVED)
+                | (Q(statement_line_id__isnull=False) & Q(entry_id__isnull=False)),
+                name="refund_received_matched",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def tenant_id(self) -> int:
+        return int(self.satker_id)
+
+    def vendor_view(self) -> RefundVendorView:
+        return RefundVendorView(self)
+
+    def audit_state(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "reference": self.reference,
+            "invoice": self.invoice_id,
+            "amount_idr": self.amount_idr,
+            "state": self.state,
+            "flag": self.flag,
+        }
+
+
+class RefundVendorView:
+    """The refund as its vendor is gated on (tenant = the vendor's organisation)."""
+
+    def __init__(self, refund: Refund) -> None:
+        self.refund = refund
+
+    @property
+    def tenant_id(self) -> int:
+        return int(self.refund.vendor.organisation_id)
+
+
+class RefundCredit(models.Model):
+    """A credit on a treasurer's statement that quoted a refund reference, examined once:
+    matched, or flagged (another amount, or the refund already received)."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="credits")
+    statement_line_id = models.BigIntegerField(unique=True)
+    amount_idr = models.BigIntegerField()
+    matched = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id}:{self.statement_line_id}"

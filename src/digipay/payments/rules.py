@@ -35,6 +35,24 @@ class PaymentState(models.TextChoices):
     FAILED = "FAILED", gettext_lazy("Gagal")
 
 
+class DepositState(models.TextChoices):
+    """A tax deposit's way through the MPN (docs/adr/0021)."""
+
+    BILLING = "BILLING", gettext_lazy("Meminta kode billing")
+    TRANSFER = "TRANSFER", gettext_lazy("Transfer ke Kas Negara")
+    REPORT = "REPORT", gettext_lazy("Meminta NTPN")
+    DONE = "DONE", gettext_lazy("Disetor (NTPN terbit)")
+    FAILED = "FAILED", gettext_lazy("Gagal")
+
+
+DEPOSIT_OPEN_STATES = (DepositState.BILLING, DepositState.TRANSFER, DepositState.REPORT)
+
+
+class RefundState(models.TextChoices):
+    EXPECTED = "EXPECTED", gettext_lazy("Menunggu pengembalian vendor")
+    RECEIVED = "RECEIVED", gettext_lazy("Diterima")
+
+
 class InstructionKind(models.TextChoices):
     TRANSFER = "TRANSFER", gettext_lazy("Transfer")
     CARD_CHARGE = "CARD_CHARGE", gettext_lazy("Tagihan kartu KKP")
@@ -228,3 +246,105 @@ def card_legs(
     taxes = [(tax_accounts[t], -amount) for t, amount in sorted(collected.items()) if amount]
     tax_legs = [(expense, total), *taxes] if total else []
     return PaidLegs(scale_hold(held, gross - total), tax_legs)
+
+
+# --- tax deposits (docs/adr/0021) ----------------------------------------------------------------
+
+MAX_DEPOSITS = 50
+
+
+def deposit_batch_error(deposit_ids: Sequence[int]) -> str | None:
+    if not deposit_ids:
+        return _("Pilih minimal satu setoran pajak.")
+    if len(deposit_ids) > MAX_DEPOSITS:
+        return _("Paling banyak %(n)d setoran dalam satu permintaan.") % {"n": MAX_DEPOSITS}
+    if len(set(deposit_ids)) != len(deposit_ids):
+        return _("Setoran yang sama dipilih dua kali.")
+    return None
+
+
+def mpn_reference(satker_code: str, token: str) -> str:
+    """Our reference of one deposit at the MPN (its idempotency key there): the satker and a
+    random token stored with the request, never a row id, so that a reset database cannot
+    meet a billing an earlier one made with the same reference."""
+    return f"DGP-{satker_code}-{token}"[:64]
+
+
+def npwp16(value: str) -> str | None:
+    """A 16-digit NPWP (a 15-digit one gets its leading zero), or None."""
+    digits = "".join(c for c in (value or "") if c.isdigit())
+    if len(digits) == 15:
+        digits = "0" + digits
+    return digits if len(digits) == 16 else None
+
+
+def taxpayer(vendor_npwp: str, satker_npwp: str, satker_nitku: str) -> tuple[str, str] | None:
+    """(NPWP, NITKU) the billing is in: the vendor whose tax was withheld/collected (its head
+    office, NPWP + 000000); a vendor without an NPWP is billed in the satker's own, as the
+    collector. None when neither is usable."""
+    vendor = npwp16(vendor_npwp)
+    if vendor is not None and set(vendor) != {"0"}:
+        return vendor, vendor + "000000"
+    satker = npwp16(satker_npwp)
+    if satker is None:
+        return None
+    nitku = satker_nitku if len(satker_nitku) == 22 and satker_nitku.startswith(satker) else ""
+    return satker, nitku or satker + "000000"
+
+
+def deposit_delay(attempts: int) -> int:
+    """Seconds before the MPN is asked again: 15, 30, 60 … at most 15 minutes."""
+    return int(min(900, 15 * 2 ** max(0, attempts - 1)))
+
+
+# --- refunds (docs/adr/0021) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefundLine:
+    line_id: int
+    quantity: int  # invoiced
+    paid_idr: int  # what was paid for it: base + its PPN share
+    already: int  # quantity already refunded (earlier refunds)
+
+
+def refund_cap(lines: Mapping[int, RefundLine], returned: Mapping[int, int]) -> int | str:
+    """The most that may be asked back for ``returned`` {line id: quantity}: what was paid for
+    those units (floor of the line's paid amount pro rata, so never a rupiah more), or an
+    error message."""
+    if not returned:
+        return _("Sebutkan barang yang dikembalikan.")
+    total = 0
+    for line_id, qty in returned.items():
+        line = lines.get(line_id)
+        if line is None:
+            return _("Baris tagihan tidak dikenal.")
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+            return _("Jumlah barang yang dikembalikan harus bilangan bulat positif.")
+        if qty + line.already > line.quantity:
+            return _("Jumlah yang dikembalikan melebihi jumlah yang ditagih.")
+        total += line.paid_idr * qty // line.quantity
+    return total
+
+
+def refund_error(amount_idr: int, cap: int, reason: str) -> str | None:
+    if isinstance(amount_idr, bool) or not isinstance(amount_idr, int) or amount_idr <= 0:
+        return _("Jumlah pengembalian harus bilangan bulat rupiah lebih dari nol.")
+    if amount_idr > cap:
+        return _(
+            "Jumlah pengembalian melebihi yang dibayar untuk barang yang dikembalikan (Rp%(cap)s)."
+        ) % {"cap": f"{cap:,}".replace(",", ".")}
+    if len(" ".join((reason or "").split())) < 10:
+        return _("Tuliskan alasan yang jelas (minimal 10 karakter).")
+    return None
+
+
+def quotes(reference: str, *texts: str) -> bool:
+    """Does a credit quote the refund ``reference`` (in its remark or partner reference)?
+    Case and separators do not matter; the reference must stand as a whole word."""
+    wanted = reference.upper()
+    for text in texts:
+        cleaned = "".join(c if c.isalnum() else " " for c in (text or "").upper())
+        if wanted in cleaned.split():
+            return True
+    return False

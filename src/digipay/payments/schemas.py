@@ -50,3 +50,50 @@ class PaymentOut(Schema):
 class PaymentDetailOut(PaymentOut):
     lines: list[PaymentLineOut]
     instructions: list[InstructionOut]
+
+
+class DepositIn(Schema):
+    deposits: list[int] = Field(description="Id setoran pajak yang disetor (satu satker)")
+    otp: str = Field(description="Kode TOTP saat ini (otentikasi ulang)")
+
+
+class DepositRequestOut(Schema):
+    id: int
+    deposit_id: int
+    state: str
+    amount_idr: int
+    reference: str
+    billing_code: str
+    bank_reference: str
+    ntpn: str
+    ntb: str
+    paid_at: datetime | None
+    last_error: str
+    created_at: datetime
+
+
+class RefundIn(Schema):
+    invoice_id: int
+    returned: dict[int, int] = Field(description="{id baris tagihan: jumlah dikembalikan}")
+    amount_idr: int
+    reason: str
+    complaint_id: int | None = None
+
+
+class RefundOut(Schema):
+    id: int
+    number: str
+    reference: str
+    invoice_id: int
+    invoice_number: str
+    vendor_name: str
+    amount_idr: int
+    quantities: dict[str, int]
+    reason: str
+    state: str
+    flag: str
+    treasurer_bank_code: str
+    treasurer_account: str
+    bank_reference: str
+    received_at: datetime | None
+    created_at: datetime

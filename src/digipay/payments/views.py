@@ -8,14 +8,21 @@ import uuid
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from digipay.accounts.models import User
-from digipay.core.errors import DomainError
-from digipay.payments import queries, services
-from digipay.payments.rules import Source
+from digipay.accounts.permissions import allows, require
+from digipay.core.errors import DomainError, NotFound, PermissionDenied
+from digipay.invoicing import queries as invoicing_queries
+from digipay.invoicing.rules import DepositStatus
+from digipay.payments import deposits, queries, refunds, services
+from digipay.payments.models import TreasurerAccount
+from digipay.payments.rules import DepositState, Source
 
 
 def _actor(request: HttpRequest) -> User:
@@ -74,4 +81,142 @@ def payment_detail_view(request: HttpRequest, payment_id: int) -> HttpResponse:
         request,
         "payments/detail.html",
         {"payment": payment, "lines": lines, "instructions": instructions},
+    )
+
+
+# --- tax deposits -------------------------------------------------------------------------------
+
+PAGE_SIZE = 25
+
+
+class DepositForm(forms.Form):
+    deposits = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Setoran pajak"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    otp = forms.CharField(label=gettext_lazy("Kode verifikasi (TOTP)"), max_length=10)
+    # One form = one request: a double submit deposits once.
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+
+@login_required
+def deposit_list_view(request: HttpRequest) -> HttpResponse:
+    """The satker's tax deposits (open, overdue, being deposited, deposited with billing code
+    and NTPN) and, for the Bendahara, the form to deposit open ones."""
+    actor = _actor(request)
+    status = request.GET.get("status", "")
+    found = queries.satker_deposits(actor, status)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = queries.deposit_rows(page.object_list)
+    can_deposit = allows(actor, "tax_deposit.pay")
+    form = DepositForm(request.POST or None, initial={"request_key": uuid.uuid4().hex})
+    field = form.fields["deposits"]
+    assert isinstance(field, forms.TypedMultipleChoiceField)
+    field.choices = [
+        (d.pk, d.pk)
+        for d in queries.satker_deposits(actor, DepositStatus.OPEN).filter(amount_idr__gt=0)
+    ]
+    if request.method == "POST":
+        if not can_deposit:
+            raise PermissionDenied(_("Peran Anda tidak berwenang melakukan tindakan ini."))
+        if form.is_valid():
+            try:
+                deposits.deposit_taxes(
+                    actor,
+                    deposit_ids=form.cleaned_data["deposits"],
+                    otp=form.cleaned_data["otp"],
+                    request_key=form.cleaned_data["request_key"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect(f"{reverse('payments:deposits')}?status=PROCESSING")
+    context = {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "statuses": [
+            ("OPEN", _("Belum disetor")),
+            ("OVERDUE", _("Lewat jatuh tempo")),
+            ("PROCESSING", _("Sedang disetor")),
+            ("PAID", _("Sudah disetor")),
+        ],
+        "form": form,
+        "can_deposit": can_deposit,
+    }
+    return render(request, "payments/deposits.html", context)
+
+
+@login_required
+def deposit_proof_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The printable proof of one deposit: billing code, NTPN, NTB, bank reference."""
+    found = queries.deposit_request_for(_actor(request), request_id)
+    if found.state != DepositState.DONE:
+        raise NotFound(_("Setoran ini belum mendapat NTPN."))
+    return render(request, "payments/deposit_proof.html", {"r": found, "d": found.deposit})
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+@login_required
+def refund_list_view(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    found = refunds.visible_refunds(actor)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "payments/refunds.html", {"page": page})
+
+
+@login_required
+def refund_detail_view(request: HttpRequest, refund_id: int) -> HttpResponse:
+    """The refund as the vendor must pay it: amount, the treasurer's account, the reference."""
+    refund = refunds.refund_for(_actor(request), refund_id)
+    treasurer = TreasurerAccount.objects.filter(satker_id=refund.satker_id).first()
+    lines = {line.pk: line for line in refund.invoice.lines.all()}
+    returned = [(lines.get(int(k)), v) for k, v in dict(refund.quantities).items()]
+    return render(
+        request,
+        "payments/refund.html",
+        {"refund": refund, "treasurer": treasurer, "returned": returned},
+    )
+
+
+@login_required
+def refund_new_view(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The PPK records a refund for goods returned from a paid invoice."""
+    actor = _actor(request)
+    invoice = invoicing_queries.visible_invoices(actor).filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound(_("Tagihan tidak ditemukan."))
+    require(actor, "refund.request", invoice)
+    lines = list(invoice.lines.all())
+    error = ""
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: str(v) for k, v in request.POST.items()}
+        try:
+            returned = {
+                line.pk: int(values.get(f"qty-{line.pk}") or 0)
+                for line in lines
+                if (values.get(f"qty-{line.pk}") or "0").strip() not in ("", "0")
+            }
+            amount = int((values.get("amount_idr") or "0").replace(".", "").strip())
+        except ValueError:
+            error = str(_("Isi jumlah dengan angka bulat."))
+        else:
+            try:
+                refund = refunds.request_refund(
+                    actor,
+                    invoice_id=invoice.pk,
+                    returned=returned,
+                    amount_idr=amount,
+                    reason=values.get("reason", ""),
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                return redirect("payments:refund", refund_id=refund.pk)
+    return render(
+        request,
+        "payments/refund_new.html",
+        {"invoice": invoice, "lines": lines, "error": error, "values": values},
     )

@@ -151,6 +151,67 @@ def verified(order: Any) -> Invoice:
     return invoicing.verify_invoice(user(PPK), invoice)
 
 
+MPN_CLIENT, MPN_SECRET = "digipay", "payments-test-mpn-secret-0123456789"
+RECEIVING_BRI = "000001990000021"  # payments.deposits.DEFAULT_RECEIVING_ACCOUNTS["002"]
+
+
+@dataclass
+class Mpn:
+    url: str
+
+    def client(self) -> Any:
+        from digipay.integrations.mpn.client import MpnClient
+
+        return MpnClient(self.url, MPN_CLIENT, MPN_SECRET, timeout=1.0)
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = httpx.request(method, f"{self.url}{path}", json=body, timeout=5.0)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+    def billings(self) -> list[dict[str, Any]]:
+        data = self.admin("GET", "/admin/billings?limit=1000")
+        return list(data["billings"] if isinstance(data, dict) else data)
+
+    def faults(self, **values: Any) -> None:
+        self.admin("PUT", "/admin/faults", values)
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "/admin/faults")
+
+
+@pytest.fixture(scope="module")
+def _mpnsim() -> Iterator[Mpn]:
+    from digipay.simulators.mpnsim import config_from_dict as mpn_config
+    from digipay.simulators.mpnsim import create_app as mpn_app
+
+    config = mpn_config(
+        {
+            "clients": [{"clientId": MPN_CLIENT, "secret": MPN_SECRET}],
+            "faults": {"timeoutHoldSeconds": 1.5},
+        }
+    )
+    with live_server(mpn_app(config)) as url:
+        yield Mpn(url)
+
+
+@pytest.fixture
+def mpn(_mpnsim: Mpn, bank: Bank, monkeypatch: pytest.MonkeyPatch) -> Iterator[Mpn]:
+    """The MPN simulator, Digipay's deposit worker pointed at it, and the state's receiving
+    account opened at the treasurer's bank in the bank simulator."""
+    from digipay.payments import deposits
+
+    monkeypatch.setattr(deposits, "mpn_client", _mpnsim.client)
+    bank.admin(
+        "PUT",
+        f"/admin/accounts/{BRI}/{RECEIVING_BRI}",
+        {"name": "KAS NEGARA PENERIMAAN MPN BRI", "notify": False},
+    )
+    _mpnsim.admin("POST", "/admin/reset")
+    yield _mpnsim
+    _mpnsim.clear_faults()
+
+
 @pytest.fixture
 def run_worker() -> Callable[[], int]:
     """One pass of the outbox job, due rows made due now (no waiting for back-off)."""
@@ -176,11 +237,13 @@ __all__ = [
     "CARD_A",
     "JUTA",
     "PPK",
+    "RECEIVING_BRI",
     "SINAR_BRI",
     "TREASURER_A",
     "TREASURER_BALANCE",
     "A",
     "Bank",
+    "Mpn",
     "Shop",
     "email",
     "make_product",

@@ -1,0 +1,313 @@
+"""Refunds: money a vendor owes back for goods returned after payment (decision:
+docs/adr/0021-treasurer-transfers-deposits-refunds.md).
+
+``request_refund``: the PPK records it against a paid invoice — the returned quantities, an
+amount no more than what was paid for them, a reason — with a short reference the vendor
+quotes in its transfer to the treasurer's account.
+
+``match_refunds`` (the worker's job): credits on a treasurer's account (the bank's
+notifications, stored by ``integrations`` as statement lines) that quote an expected refund's
+reference are examined once each: the right amount settles the refund (Dr UP_TUNAI /
+Cr EXPENSE:<akun>, the UP is restored), another amount or a second credit is flagged for a
+person, never matched silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from digipay.accounts.models import Organisation, User
+from digipay.accounts.permissions import require
+from digipay.accounts.rules import Role
+from digipay.accounts.services import audit
+from digipay.core import clock
+from digipay.core.errors import Conflict, NotFound, ValidationFailed
+from digipay.integrations.models import BankNotification, StatementLine
+from digipay.invoicing.models import Invoice, InvoiceLine
+from digipay.invoicing.rules import InvoiceState
+from digipay.ledger import services as ledger
+from digipay.ledger.rules import Leg
+from digipay.notifications.services import notify
+from digipay.orders.models import Complaint
+from digipay.payments import rules
+from digipay.payments.models import Refund, RefundCredit, TreasurerAccount
+from digipay.payments.rules import RefundState
+from digipay.treasury import chart
+
+log = logging.getLogger(__name__)
+
+
+def _rupiah(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def new_reference() -> str:
+    """``RF`` and ten random digits: short enough for any transfer remark, unguessable enough
+    that a stray credit does not quote it by chance."""
+    return "RF" + "".join(secrets.choice("0123456789") for _i in range(10))
+
+
+@transaction.atomic
+def request_refund(
+    actor: User,
+    *,
+    invoice_id: int,
+    returned: Mapping[int, int],
+    amount_idr: int,
+    reason: str,
+    complaint_id: int | None = None,
+) -> Refund:
+    """The PPK records a refund due from the vendor of a paid invoice for the returned
+    ``{invoice line id: quantity}``."""
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("vendor", "vendor__organisation")
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound(_("Tagihan tidak ditemukan."))
+    require(actor, "refund.request", invoice)
+    if invoice.state != InvoiceState.PAID:
+        raise Conflict(
+            _("Pengembalian hanya untuk tagihan yang sudah dibayar."), code="invoice_not_paid"
+        )
+    if complaint_id is not None:
+        complaint = Complaint.objects.filter(pk=complaint_id, order_id=invoice.order_id).first()
+        if complaint is None:
+            raise ValidationFailed(
+                _("Komplain tidak ditemukan pada pesanan tagihan ini."),
+                details={"field": "complaint_id"},
+            )
+    already: dict[int, int] = {}
+    for earlier in Refund.objects.filter(invoice=invoice):
+        for line_id, qty in dict(earlier.quantities).items():
+            already[int(line_id)] = already.get(int(line_id), 0) + int(qty)
+    lines = {
+        line.pk: rules.RefundLine(
+            line.pk,
+            int(line.quantity),
+            int(line.base_idr) + int(line.ppn_idr),
+            already.get(line.pk, 0),
+        )
+        for line in InvoiceLine.objects.filter(invoice=invoice)
+    }
+    try:
+        wanted = {int(k): v for k, v in returned.items()}
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            _("Baris tagihan tidak dikenal."), details={"field": "returned"}
+        ) from None
+    cap = rules.refund_cap(lines, wanted)
+    if isinstance(cap, str):
+        raise ValidationFailed(cap, details={"field": "returned"})
+    if problem := rules.refund_error(amount_idr, cap, reason):
+        raise ValidationFailed(problem, details={"field": "amount_idr"})
+    satker = Organisation.objects.select_for_update().get(pk=invoice.satker_id)
+    now = clock.now()
+    prefix = f"RFD/{satker.code}/{now.astimezone(clock.JAKARTA).year}/"
+    count = Refund.objects.filter(number__startswith=prefix).count()
+    refund = Refund.objects.create(
+        number=f"{prefix}{count + 1:05d}",
+        reference=new_reference(),
+        invoice=invoice,
+        satker=satker,
+        vendor=invoice.vendor,
+        complaint_id=complaint_id,
+        amount_idr=amount_idr,
+        quantities={str(k): v for k, v in sorted(wanted.items())},
+        reason=" ".join(reason.split()),
+        requested_by=actor,
+        created_at=now,
+    )
+    audit(actor, "refund.requested", refund, after=refund.audit_state())
+    treasurer = TreasurerAccount.objects.filter(satker=satker).first()
+    where = (
+        _("rekening Bendahara %(bank)s %(account)s")
+        % {"bank": treasurer.bank_code, "account": treasurer.account_no}
+        if treasurer
+        else _("rekening Bendahara satker")
+    )
+    notify(
+        User.objects.filter(
+            organisation_id=invoice.vendor.organisation_id,
+            role__in=(Role.VENDOR_ADMIN, Role.VENDOR_STAFF),
+            is_active=True,
+        ),
+        title=_("Pengembalian dana diminta"),
+        body=_(
+            "Satker %(satker)s meminta pengembalian Rp%(amount)s atas tagihan %(invoice)s. "
+            "Transfer ke %(where)s dengan berita %(reference)s."
+        )
+        % {
+            "satker": satker.name,
+            "amount": _rupiah(amount_idr),
+            "invoice": invoice.number,
+            "where": where,
+            "reference": refund.reference,
+        },
+        link=f"/pembayaran/pengembalian/{refund.pk}/",
+    )
+    return refund
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def visible_refunds(actor: User) -> QuerySet[Refund]:
+    """The satker's refunds for its users; its own for a vendor (the gate decides roles)."""
+    require(actor, "refund.view")
+    found = Refund.objects.select_related("invoice", "vendor", "satker")
+    if actor.role in (Role.VENDOR_ADMIN, Role.VENDOR_STAFF):
+        return found.filter(vendor__organisation_id=actor.organisation_id)
+    return found.filter(satker_id=actor.organisation_id)
+
+
+def refund_for(actor: User, refund_id: int) -> Refund:
+    refund = visible_refunds(actor).filter(pk=refund_id).first()
+    if refund is None:
+        raise NotFound(_("Pengembalian tidak ditemukan."))
+    if actor.role in (Role.VENDOR_ADMIN, Role.VENDOR_STAFF):
+        require(actor, "refund.view", refund.vendor_view())
+    else:
+        require(actor, "refund.view", refund)
+    return refund
+
+
+# --- matching credits -------------------------------------------------------------------------
+
+
+def _remark(line: StatementLine) -> str:
+    """The remark the payer wrote, as the bank notified it (kept raw by integrations)."""
+    notification = BankNotification.objects.filter(
+        bank_code=line.bank_code, event_id=line.event_id
+    ).first()
+    if notification is None:
+        return ""
+    try:
+        body = json.loads(notification.raw_body)
+    except ValueError:
+        return ""
+    return str(body.get("remark") or "") if isinstance(body, dict) else ""
+
+
+def match_refunds(now: datetime | None = None) -> int:
+    """The worker's job: examine the credits on treasurer accounts that may settle an expected
+    refund; returns how many credits quoted a refund reference."""
+    expected = list(
+        Refund.objects.filter(state=RefundState.EXPECTED).values_list("satker_id", "created_at")
+    )
+    if not expected:
+        return 0
+    since = min(created for _s, created in expected) - timedelta(days=1)
+    accounts = list(
+        TreasurerAccount.objects.filter(satker_id__in={s for s, _c in expected}).values_list(
+            "satker_id", "bank_code", "account_no"
+        )
+    )
+    seen = set(RefundCredit.objects.values_list("statement_line_id", flat=True))
+    handled = 0
+    for satker_id, bank_code, account_no in accounts:
+        lines = StatementLine.objects.filter(
+            bank_code=bank_code, account_no=account_no, direction="C", booked_at__gte=since
+        ).order_by("booked_at", "id")
+        for line in lines:
+            if line.pk in seen:
+                continue
+            remark = _remark(line)
+            refs = Refund.objects.filter(satker_id=satker_id).values_list("pk", "reference")
+            found = [
+                pk
+                for pk, reference in refs
+                if rules.quotes(reference, remark, line.partner_reference_no)
+            ]
+            if len(found) != 1:
+                continue  # not a refund (or ambiguous: left for a person)
+            try:
+                _settle(found[0], line.pk)
+            except Exception:  # retried next time; one bad credit must not stop the others
+                log.exception("refund credit %s failed", line.pk)
+                continue
+            handled += 1
+    return handled
+
+
+@transaction.atomic
+def _settle(refund_id: int, line_id: int) -> None:
+    refund = Refund.objects.select_for_update().select_related("invoice__order").get(pk=refund_id)
+    line = StatementLine.objects.get(pk=line_id)
+    if RefundCredit.objects.filter(statement_line_id=line_id).exists():
+        return  # examined already (another worker, or a replay)
+    now = clock.now()
+    amount = int(line.amount_idr)
+    note = ""
+    if refund.state == RefundState.RECEIVED:
+        note = _("Kredit kedua dengan referensi %(ref)s (Rp%(amount)s): periksa.") % {
+            "ref": refund.reference,
+            "amount": _rupiah(amount),
+        }
+    elif amount != int(refund.amount_idr):
+        note = _("Kredit Rp%(got)s dengan referensi %(ref)s, seharusnya Rp%(want)s: periksa.") % {
+            "got": _rupiah(amount),
+            "ref": refund.reference,
+            "want": _rupiah(int(refund.amount_idr)),
+        }
+    RefundCredit.objects.create(
+        refund=refund,
+        statement_line_id=line_id,
+        amount_idr=amount,
+        matched=not note,
+        note=note,
+        created_at=now,
+    )
+    if note:
+        refund.flag = note[:300]
+        refund.save(update_fields=["flag"])
+        audit(None, "refund.flagged", refund, after={"line": line_id, "note": note})
+        notify(
+            User.objects.filter(
+                organisation_id=refund.satker_id,
+                role__in=(Role.BENDAHARA, Role.PPK),
+                is_active=True,
+            ),
+            title=_("Pengembalian perlu diperiksa"),
+            body=note,
+            link=f"/pembayaran/pengembalian/{refund.pk}/",
+        )
+        return
+    satker = Organisation.objects.get(pk=refund.satker_id)
+    entry = ledger.post(
+        key=f"refund:{refund.pk}:received",
+        tenant_id=int(satker.pk),
+        reason_code="REFUND_RECEIVED",
+        legs=[
+            Leg(chart.satker_book(satker).up_tunai.pk, amount),
+            Leg(chart.expense(satker, refund.invoice.order.akun).pk, -amount),
+        ],
+        source_type="payments.refund",
+        source_id=str(refund.pk),
+        memo=f"{refund.number} {refund.reference} {line.reference_no}"[:200],
+    )
+    refund.state = RefundState.RECEIVED
+    refund.statement_line_id = line_id
+    refund.bank_reference = line.reference_no
+    refund.received_at = line.booked_at
+    refund.entry_id = entry.pk
+    refund.flag = ""
+    refund.save()
+    audit(None, "refund.received", refund, after=refund.audit_state())
+    notify(
+        [refund.requested_by],
+        title=_("Pengembalian diterima"),
+        body=_("Pengembalian %(number)s Rp%(amount)s diterima, referensi bank %(ref)s.")
+        % {"number": refund.number, "amount": _rupiah(amount), "ref": line.reference_no},
+        link=f"/pembayaran/pengembalian/{refund.pk}/",
+    )
