@@ -234,7 +234,8 @@ def test_treasurer_movements_show_the_sp2d_credit(
     paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
     spm = services.sign_spm(make_ppspm(), services.draft_gup(user(BENDAHARA)), otp=fresh_code())
     spm = services.approve_spm(kppn_admin(), spm)
-    start = spm.decided_at - timedelta(minutes=1)  # type: ignore[operator]
+    assert spm.decided_at is not None
+    start = spm.decided_at - timedelta(minutes=1)
     [movement] = queries.treasurer_movements(satker_a().pk, start, start + timedelta(hours=1))
     assert movement.kind == MovementKind.SP2D
     assert movement.direction == 1
