@@ -158,7 +158,7 @@ def test_ledger_against_records() -> None:
     )
     assert kinds(result) == [CaseKind.AMOUNT_MISMATCH, CaseKind.MISSING_IN_LEDGER]
     fingerprints = {f.fingerprint for f in result.findings}
-    assert fingerprints == {"ledger:payments.payment:P1", "ledger-orphan:9"}
+    assert fingerprints == {"ledger:payments.payment:P1:P1", "ledger-orphan:9"}
 
 
 def test_fingerprints_are_stable_across_runs() -> None:

@@ -239,7 +239,7 @@ def reconcile_day(
                 findings.append(
                     Finding(
                         CaseKind.MISSING_IN_DIGIPAY,
-                        f"failed-booked:{m.source}",
+                        f"failed-booked:{m.source}:{m.partner_reference}",
                         abs(booked.amount_idr),
                         m.amount_idr,
                         booked.reference_no,
@@ -406,7 +406,7 @@ def _ledger_findings(
         findings.append(
             Finding(
                 CaseKind.MISSING_IN_LEDGER if posted == 0 else CaseKind.AMOUNT_MISMATCH,
-                f"ledger:{m.source}",
+                f"ledger:{m.source}:{m.partner_reference}",
                 posted,
                 m.signed_amount,
                 m.bank_reference,

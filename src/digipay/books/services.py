@@ -112,8 +112,14 @@ MovementSource = Callable[[int, datetime, datetime], Sequence[Movement]]
 
 
 def _payments_source(satker_id: int, start: datetime, end: datetime) -> Sequence[Movement]:
+    """Payments answers by Jakarta days, both ends included: the days that [start, end) touches
+    (a wider net is harmless: the matching looks at each record's own times)."""
     found = getattr(payments_queries, "treasurer_movements", None)
-    return list(found(satker_id, start, end)) if found is not None else []
+    if found is None:
+        return []
+    first = start.astimezone(clock.JAKARTA).date()
+    last = (end - timedelta(microseconds=1)).astimezone(clock.JAKARTA).date()
+    return list(found(satker_id, first, last))
 
 
 def _replenishment_source(satker_id: int, start: datetime, end: datetime) -> Sequence[Movement]:
@@ -178,14 +184,24 @@ movement_sources: list[MovementSource] = [
 
 
 def digipay_movements(satker_id: int, start: datetime, end: datetime) -> list[Movement]:
-    """Every source's records, each once (a source's row named like another's is skipped)."""
-    seen: set[str] = set()
+    """Every source's records, each once: a row another source already gave (same record,
+    reference and direction) is skipped, and so is treasury's view of a TUP that
+    replenishment reports as the SPM it came from (same SP2D number). One record may have
+    several rows (a payment's instructions), told apart by their references. Treasury's
+    source must stay last."""
+    seen: set[tuple[str, str, int]] = set()
+    sp2d: set[tuple[str, int]] = set()
     result: list[Movement] = []
     for source in movement_sources:
         for m in source(satker_id, start, end):
-            if m.source in seen:
+            key = (m.source, m.partner_reference, m.direction)
+            if key in seen:
                 continue
-            seen.add(m.source)
+            if m.source.startswith("treasury.") and (m.partner_reference, m.direction) in sp2d:
+                continue  # a TUP replenishment recorded as the SPM it came from
+            seen.add(key)
+            if m.kind == MovementKind.SP2D:
+                sp2d.add((m.partner_reference, m.direction))
             result.append(m)
     return result
 

@@ -115,7 +115,7 @@ def records(monkeypatch: pytest.MonkeyPatch) -> Records:
 
 
 @pytest.fixture
-def treasurer(bank: Bank, records: Records) -> str:  # noqa: F811 - the fixture
+def treasurer(bank: Bank) -> str:  # noqa: F811 - the fixture
     """A new treasurer account for satker A at BRI: its balance is the ledger's UP_TUNAI
     without today's UP advances, which the treasury then credits (SP2D number in the remark)."""
     satker = satker_a()

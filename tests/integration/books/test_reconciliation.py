@@ -21,6 +21,7 @@ from digipay.core.errors import NotFound, PermissionDenied, ValidationFailed
 from digipay.integrations.banks.gateway import TransferInstruction
 from digipay.ledger import services as ledger
 from digipay.ledger.rules import Leg
+from digipay.payments import queries as payments_queries
 from digipay.payments import services as payments
 from digipay.payments.movements import Movement, MovementKind, MovementStatus
 from digipay.payments.rules import Source
@@ -128,7 +129,7 @@ def kinds() -> list[str]:
 
 
 def test_clean_day_with_a_real_payment_gives_no_case(
-    shop: Shop, bank: Bank, treasurer: str, run_worker: Run
+    shop: Shop, bank: Bank, treasurer: str, records: Records, run_worker: Run
 ) -> None:
     pay_one(shop, run_worker)
     run = services.reconcile_day(satker_a(), today())
@@ -137,6 +138,22 @@ def test_clean_day_with_a_real_payment_gives_no_case(
     assert run.matched == 2
     assert run.findings == 0
     assert ReconciliationCase.objects.count() == 0
+
+
+@pytest.mark.skipif(
+    not hasattr(payments_queries, "treasurer_movements"),
+    reason="payments does not publish treasurer_movements yet",
+)
+def test_clean_day_through_the_published_sources(
+    shop: Shop, bank: Bank, treasurer: str, run_worker: Run
+) -> None:
+    """The same clean day with the records payments, replenishment and treasury publish
+    themselves (no seam)."""
+    pay_one(shop, run_worker)
+    pay_one(shop, run_worker, price=3 * JUTA)
+    run = services.reconcile_day(satker_a(), today())
+    assert (run.error, run.statement_lines, run.matched) == ("", 3, 3)
+    assert list(ReconciliationCase.objects.values_list("detail", flat=True)) == []
 
 
 def test_five_injected_discrepancies_each_give_their_case_once(
@@ -247,7 +264,10 @@ def test_ledger_entry_without_record_and_record_without_ledger(
     cases = {c.fingerprint: c for c in ReconciliationCase.objects.all()}
     assert cases[f"ledger-orphan:{orphan}"].kind == CaseKind.MISSING_IN_LEDGER
     assert cases[f"ledger-orphan:{orphan}"].amount_idr == -55_000
-    assert cases["ledger:test.movement:DGP-NOLEDGER-1"].kind == CaseKind.MISSING_IN_LEDGER
+    assert (
+        cases["ledger:test.movement:DGP-NOLEDGER-1:DGP-NOLEDGER-1"].kind
+        == CaseKind.MISSING_IN_LEDGER
+    )
     # The admin's balance change has no reference Digipay could follow.
     assert sum(1 for c in cases.values() if c.kind == CaseKind.MISSING_IN_DIGIPAY) == 1
 
