@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from digipay.accounts.models import Organisation, User
@@ -43,6 +43,9 @@ from digipay.payments.rules import RefundState
 from digipay.treasury import chart
 
 log = logging.getLogger(__name__)
+
+# How long after its receipt a refund's reference is still watched for a second credit.
+WATCH_AFTER = timedelta(days=35)
 
 
 def _rupiah(amount: int) -> str:
@@ -202,9 +205,9 @@ def _remark(line: StatementLine) -> str:
 def match_refunds(now: datetime | None = None) -> int:
     """The worker's job: examine the credits on treasurer accounts that may settle an expected
     refund; returns how many credits quoted a refund reference."""
-    expected = list(
-        Refund.objects.filter(state=RefundState.EXPECTED).values_list("satker_id", "created_at")
-    )
+    # Expected refunds, and those received lately: a second credit quoting one is flagged.
+    watch = Q(state=RefundState.EXPECTED) | Q(received_at__gte=(now or clock.now()) - WATCH_AFTER)
+    expected = list(Refund.objects.filter(watch).values_list("satker_id", "created_at"))
     if not expected:
         return 0
     since = min(created for _s, created in expected) - timedelta(days=1)

@@ -22,8 +22,9 @@ from digipay.invoicing.rules import CreditRequest, DepositStatus
 from digipay.ledger.models import AccountBalance, Entry
 from digipay.ledger.rules import EntryKind
 from digipay.notifications.models import Notification
-from digipay.payments import deposits, services
+from digipay.payments import deposits, queries, services
 from digipay.payments.models import BankInstruction, DepositRequest, Payment
+from digipay.payments.movements import MovementKind, MovementStatus
 from digipay.payments.rules import DepositState, Purpose
 from digipay.treasury import chart
 from tests.conftest import current_totp
@@ -182,6 +183,19 @@ def test_deposits_get_billing_codes_transfers_and_ntpns_to_the_rupiah(
     assert (
         Notification.objects.filter(recipient=user(BENDAHARA), title="Pajak disetor").count() == 2
     )
+    # The treasurer's movements show both deposits with their bank references and entries.
+    today = clock.today_jakarta()
+    moves = [
+        m
+        for m in queries.treasurer_movements(int(satker.pk), today, today)
+        if m.kind == MovementKind.TAX_DEPOSIT
+    ]
+    assert sorted(m.amount_idr for m in moves) == [150_000, 1_100_000]
+    for m in moves:
+        r = next(x for x in requests if x.bank_reference == m.bank_reference)
+        settled = Payment.objects.get(pk=r.payment_id).settled_entry_id
+        assert (m.direction, m.status, m.entry_ids) == (-1, MovementStatus.DONE, (settled,))
+        assert m.remark == f"MPN {r.billing_code}"
     # Nothing more to do: the jobs find nothing, nothing moves again.
     assert advance() == 0
     assert run_worker() == 0

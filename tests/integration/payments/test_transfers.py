@@ -11,11 +11,13 @@ import pytest
 from django.db import transaction
 
 from digipay.accounts.models import Organisation
+from digipay.core import clock
 from digipay.core.errors import Conflict, ValidationFailed
 from digipay.ledger.models import AccountBalance, Entry
 from digipay.ledger.rules import EntryKind
-from digipay.payments import services
+from digipay.payments import queries, services
 from digipay.payments.models import BankInstruction, Payment, TreasurerAccount
+from digipay.payments.movements import MovementKind, MovementStatus
 from digipay.payments.rules import InstructionStatus, PaymentState, Purpose
 from digipay.treasury import chart
 
@@ -120,6 +122,19 @@ def test_generic_transfer_succeeds_posts_the_hold_and_tells_the_listener_once(
     assert tunai(satker) == available_before - 2_345_678
     assert calls == [(payment.pk, ins.pk, True, "")]
 
+    # On the treasurer's statement: a card bill out, with its bank reference and entry.
+    today = clock.today_jakarta()
+    [move] = queries.treasurer_movements(int(satker.pk), today, today)
+    assert (move.kind, move.direction, move.amount_idr, move.status) == (
+        MovementKind.CARD_BILL,
+        -1,
+        2_345_678,
+        MovementStatus.DONE,
+    )
+    assert move.bank_reference == ins.bank_reference
+    assert move.entry_ids == (settled.pk,)
+    assert move.remark == "Tagihan KKP 11/2026"
+    assert move.source == f"payments.payment:{payment.pk}"
     # The worker again (and a late replay of the outcome): nothing moves, nobody is told twice.
     assert run_worker() == 0
     services._succeed(ins.pk, ins.bank_reference)
