@@ -100,3 +100,72 @@ def test_workers_racing_on_the_outbox_pay_once(shop: Shop, sim: Bank) -> None:
     assert Invoice.objects.get(pk=invoice.pk).state == InvoiceState.PAID
     order_hold = Invoice.objects.get(pk=invoice.pk).order
     assert Entry.objects.filter(source_id=str(order_hold.pk), kind="POST_HOLD").count() == 1
+
+
+def test_pay_endpoint_with_one_key_makes_one_payment_under_twenty_concurrent_replays(
+    shop: Shop, sim: Bank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real HTTP, one client and connection per thread, one Idempotency-Key: the handler runs
+    once; the duplicates get the replay or 409 while it is in flight; ten sequential replays
+    answer the same payment; the key with another body is 422."""
+    import json
+    import time
+
+    from django.db import connection
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from digipay.accounts import services as account_services
+    from tests.conftest import current_totp
+
+    from ..orders.conftest import user
+
+    invoice = an_invoice(shop)
+    raw, _token = account_services.issue_api_token(user(BENDAHARA))
+    TOTPDevice.objects.update(last_t=-1)
+    body = json.dumps({"invoices": [invoice.pk], "source": "UP_TUNAI", "otp": current_totp()})
+    slow = services.pay
+
+    def pay_slowly(*args: Any, **kwargs: Any) -> Payment:
+        time.sleep(0.4)  # the duplicates arrive while the first is in flight
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(services, "pay", pay_slowly)
+
+    def send(payload: str = body) -> Any:
+        try:
+            return Client().post(
+                "/api/v1/payments",
+                payload,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "serentak-bayar"},
+            )
+        finally:
+            connection.close()
+
+    results = race(*([send] * 20))
+    originals, replays, busy = [], [], []
+    for response in results:
+        assert not isinstance(response, BaseException), response
+        if response.status_code == 409:
+            assert response.json()["code"] == "idempotency_in_progress", response.content
+            busy.append(response)
+        elif response.get("Idempotent-Replayed") == "true":
+            replays.append(response)
+        else:
+            assert response.status_code == 201, response.content
+            originals.append(response)
+    assert len(originals) == 1
+    assert busy, "no duplicate arrived while the first was in flight"
+    assert len(originals) + len(replays) + len(busy) == 20
+    assert Payment.objects.count() == 1
+    assert BankInstruction.objects.count() == 1
+    first_id = originals[0].json()["id"]
+    for _ in range(10):
+        again = send()
+        assert again.status_code == 201
+        assert again["Idempotent-Replayed"] == "true"
+        assert again.json()["id"] == first_id
+    changed = send(json.dumps({"invoices": [invoice.pk], "source": "KKP", "otp": "000000"}))
+    assert changed.status_code == 422
+    assert Payment.objects.count() == 1
