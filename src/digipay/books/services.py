@@ -553,7 +553,7 @@ def lpj_figures(actor: User, satker: Organisation, period: date) -> LpjFigures:
             _("Rekening Bendahara Pengeluaran satker belum terdaftar."), code="no_treasurer_account"
         )
     start, end = month_bounds(period)
-    cut_off = min(end, now)
+    cut_off = min(end, now + timedelta(microseconds=1))  # what is posted now counts
     sid = int(satker.pk)
     try:
         statement = fetch_statement(account, start, cut_off)

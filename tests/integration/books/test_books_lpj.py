@@ -23,9 +23,10 @@ from digipay.ledger import services as ledger
 from digipay.ledger.models import AccountBalance, Posting
 from digipay.ledger.rules import Leg
 from digipay.payments import services as payments
-from digipay.payments.models import BankInstruction
+from digipay.payments.models import BankInstruction, TreasurerAccount
 from digipay.payments.rules import InstructionStatus, Source
 from digipay.treasury import chart
+from digipay.treasury.models import UpReturn
 from tests.conftest import current_totp
 
 from .conftest import (
@@ -245,3 +246,73 @@ def test_lpj_refused_when_the_bank_and_the_books_differ(
         services.submit_lpj(user(email("ppk")), satker, period)
     total = Posting.objects.aggregate(total=Sum("amount"))["total"]
     assert total == 0  # nothing was posted by the refusal
+
+
+def frozen_bank(monkeypatch: pytest.MonkeyPatch, returned: Callable[[], int] = lambda: 0) -> None:
+    """The real statement of this month, read now and replayed later (the bank simulator
+    cannot be asked from a frozen clock: SNAP refuses a timestamp outside its window), less
+    what the year-end return deposited (``returned()``)."""
+    satker = satker_a()
+    account = TreasurerAccount.objects.get(satker=satker)
+    start = queries.month_bounds(clock.today_jakarta().replace(day=1))[0]
+    real = services.fetch_statement(account, start, clock.now())
+
+    def statement(account: object, start: datetime, end: datetime) -> services.BankStatement:
+        closing = real.closing - returned()
+        return services.BankStatement(real.lines, real.opening, closing, end, False)
+
+    monkeypatch.setattr(services, "fetch_statement", statement)
+
+
+def test_lpj_of_last_month_submitted_after_the_tenth_is_late(
+    bank: Bank, treasurer: str, records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    satker = satker_a()
+    period = clock.today_jakarta().replace(day=1)
+    frozen_bank(monkeypatch)
+    due = (period + timedelta(days=32)).replace(day=10)
+    on_time = datetime.combine(due, datetime.min.time(), tzinfo=clock.JAKARTA).replace(hour=15)
+    with clock.frozen(on_time):
+        assert services.lpj_figures(user(BENDAHARA), satker, period).late is False
+    with clock.frozen(on_time + timedelta(days=1)):
+        figures = services.lpj_figures(user(BENDAHARA), satker, period)
+        assert figures.late is True
+        assert figures.cut_off == queries.month_bounds(period)[1]
+        lpj = services.submit_lpj(user(BENDAHARA), satker, period)
+    assert lpj.late is True
+    assert lpj.due_date == due
+    assert lpj.unused_up_idr is None  # not December
+
+
+def test_december_lpj_shows_the_unused_up_and_its_return(
+    bank: Bank, treasurer: str, records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digipay.treasury import services as treasury
+
+    satker = satker_a()
+    year = clock.today_jakarta().year
+    december = datetime(year, 12, 20, 10, tzinfo=clock.JAKARTA)
+    frozen_bank(
+        monkeypatch,
+        lambda: sum(int(r.tunai_idr) for r in UpReturn.objects.filter(satker=satker)),
+    )
+    period = december.date().replace(day=1)
+    kkp_left = posted(("UP_KKP",))
+    with clock.frozen(december):
+        before = services.lpj_figures(user(BENDAHARA), satker, period)
+        assert before.unused_up == up_tunai_posted(satker) + kkp_left
+        assert before.unused_up > 0
+        assert before.up_returned is False
+        kppn = User.objects.get(organisation=satker.parent, role=Role.KPPN_ADMIN)
+        treasury.return_up(
+            kppn,
+            satker=satker,
+            fiscal_year=year,
+            deposit_reference="NTPN0123456789AB",
+            returned_on=december.date(),
+        )
+        after = services.lpj_figures(user(BENDAHARA), satker, period)
+        assert (after.unused_up, after.up_returned) == (0, True)
+        lpj = services.submit_lpj(user(BENDAHARA), satker, period)
+    assert (lpj.unused_up_idr, lpj.up_returned) == (0, True)
+    assert lpj.late is False
