@@ -66,8 +66,11 @@ def test_months() -> None:
             rules.parse_month(bad)
     assert rules.previous_month(date(2026, 1, 15)) == date(2025, 12, 1)
     assert rules.next_month(date(2026, 12, 1)) == date(2027, 1, 1)
-    assert rules.month_error(date(2026, 11, 1), date(2026, 11, 30)) is not None  # not ended
-    assert rules.month_error(date(2026, 11, 1), date(2026, 12, 1)) is None
+    assert rules.month_error(date(2026, 11, 1), date(2026, 11, 30)) is None  # running bill
+    assert rules.month_error(date(2026, 12, 1), date(2026, 11, 30)) is not None  # not begun
+    assert rules.month_error(date(2026, 11, 2), date(2026, 12, 30)) is not None
+    assert not rules.month_ended(date(2026, 11, 1), date(2026, 11, 30))
+    assert rules.month_ended(date(2026, 11, 1), date(2026, 12, 1))
     # 2026-11-30 18:00 UTC is already December in Jakarta (UTC+7).
     assert rules.jakarta_month(datetime(2026, 11, 30, 18, 0, tzinfo=UTC)) == date(2026, 12, 1)
 
@@ -90,6 +93,11 @@ def test_due_date_the_banks_or_working_days_after_the_month() -> None:
 
 def test_what_each_state_allows() -> None:
     assert rules.verify_error(CardBillState.RECEIVED, matches=True) is None
+    assert rules.verify_error(CardBillState.RECEIVED, matches=True, ended=False) is not None
+    assert (
+        rules.dispute_error(CardBillState.RECEIVED, matches=False, reason="x", ended=False)
+        is not None
+    )
     assert rules.verify_error(CardBillState.RECEIVED, matches=False) is not None
     assert rules.verify_error(CardBillState.VERIFIED, matches=True) is not None
     assert rules.dispute_error(CardBillState.RECEIVED, matches=False, reason="Selisih") is None

@@ -77,12 +77,19 @@ def next_month(month: date) -> date:
 
 
 def month_error(month: date, today: date) -> str | None:
-    """A bill can be fetched only for a month that has ended (the bank closes it then)."""
+    """A bill can be fetched for a month that has begun: an ended month's is the bank's
+    final bill; the current month's is the running bill (charges so far), which the
+    Bendahara may look at to catch a mismatch early but the PPK cannot verify yet."""
     if month.day != 1:
         return _("Bulan tagihan tidak valid.")
-    if next_month(month) > today:
-        return _("Tagihan hanya dapat diambil untuk bulan yang sudah berakhir.")
+    if month > today:
+        return _("Bulan tagihan belum dimulai.")
     return None
+
+
+def month_ended(month: date, today: date) -> bool:
+    """The bank closes a month's bill when the month ends (Jakarta)."""
+    return next_month(month) <= today
 
 
 def jakarta_month(moment: datetime) -> date:
@@ -182,9 +189,11 @@ def all_match(matches: Iterable[Match]) -> bool:
 # --- decisions -------------------------------------------------------------------------------
 
 
-def verify_error(state: str, *, matches: bool) -> str | None:
+def verify_error(state: str, *, matches: bool, ended: bool = True) -> str | None:
     if state != CardBillState.RECEIVED:
         return _("Tagihan ini tidak menunggu verifikasi.")
+    if not ended:
+        return _("Bulan tagihan belum berakhir; tagihan berjalan belum dapat diverifikasi.")
     if not matches:
         return _(
             "Tagihan tidak cocok dengan pembayaran kartu di Digipay; catat sanggahan untuk "
@@ -193,9 +202,11 @@ def verify_error(state: str, *, matches: bool) -> str | None:
     return None
 
 
-def dispute_error(state: str, *, matches: bool, reason: str) -> str | None:
+def dispute_error(state: str, *, matches: bool, reason: str, ended: bool = True) -> str | None:
     if state != CardBillState.RECEIVED:
         return _("Tagihan ini tidak menunggu verifikasi.")
+    if not ended:
+        return _("Bulan tagihan belum berakhir; tagihan berjalan belum dapat disanggah.")
     if matches:
         return _("Semua baris tagihan cocok; tidak ada yang perlu disanggah.")
     if not reason.strip():

@@ -85,7 +85,8 @@ def _month_bounds(month: date) -> tuple[datetime, datetime]:
 def fetch_bill(actor: User | None, card: KkpCard, month: date) -> CardBill:
     """Read ``card``'s bill of ``month`` from its bank and store it (``actor`` None: the
     worker). Fetching again returns the stored bill unchanged once the PPK has verified it;
-    before that (received or disputed) a bill the bank changed replaces the stored one."""
+    before that (received or disputed) a bill the bank changed replaces the stored one — so
+    the current month's running bill grows into the final one as it is fetched again."""
     if actor is not None:
         # Fetching is the Bendahara's task: she pays the bill.
         require(actor, "card_bill.pay", card)
@@ -341,8 +342,9 @@ def verify_bill(actor: User, bill: CardBill) -> CardBill:
     bill = _locked(bill)
     require(actor, "card_bill.verify", bill)
     matches = _rematch(bill) if bill.state == CardBillState.RECEIVED else False
-    if problem := rules.verify_error(bill.state, matches=matches):
-        raise Conflict(problem, code="not_verifiable")
+    ended = rules.month_ended(bill.billing_month, _today())
+    if problem := rules.verify_error(bill.state, matches=matches, ended=ended):
+        raise Conflict(problem, code="not_verifiable" if ended else "month_open")
     before = bill.audit_state()
     bill.state = CardBillState.VERIFIED
     bill.verified_by = actor
@@ -373,7 +375,8 @@ def dispute_bill(actor: User, bill: CardBill, *, reason: str) -> CardBill:
     bill = _locked(bill)
     reason = (reason or "").strip()
     matches = _rematch(bill) if bill.state == CardBillState.RECEIVED else True
-    if problem := rules.dispute_error(bill.state, matches=matches, reason=reason):
+    ended = rules.month_ended(bill.billing_month, _today())
+    if problem := rules.dispute_error(bill.state, matches=matches, reason=reason, ended=ended):
         raise ValidationFailed(problem, code="not_disputable", details={"field": "reason"})
     before = bill.audit_state()
     bill.state = CardBillState.DISPUTED

@@ -99,11 +99,14 @@ def _int(value: object) -> int:
 
 
 def _detail_context(actor: User, bill: CardBill) -> dict[str, Any]:
+    running = not rules.month_ended(bill.billing_month, queries.today())
     return {
         "bill": bill,
         "rec": queries.reconciliation(bill),
         "overdue": queries.is_overdue(bill),
+        "running": running,
         "can_verify": bill.state == CardBillState.RECEIVED
+        and not running
         and allows(actor, "card_bill.verify", bill),
         "can_pay": bill.state == CardBillState.VERIFIED and allows(actor, "card_bill.pay", bill),
         "can_refetch": bill.state in rules.FETCH_REPLACEABLE and allows(actor, "card_bill.pay"),

@@ -115,66 +115,67 @@ def test_a_matching_bill_is_verified_and_paid_with_the_ledger_to_the_rupiah(
     assert bank.available() == bank_available_before - total
     assert card_available(card) == card_before - total
     month = month_of(second)
-    assert month_of(first) == month
+    with clock.frozen(after(month)):  # the month has ended
+        assert month_of(first) == month
 
-    bill = fetch(month)
-    assert bill.state == CardBillState.RECEIVED
-    assert bill.total_idr == total
-    assert bill.satker_id == satker.pk
-    assert bill.billing_month == month
-    assert (bill.pay_to_bank_code, bill.pay_to_account_no) == (BRI, SETTLEMENT_BRI)
-    lines = list(bill.lines.order_by("id"))
-    assert [(x.bank_reference, x.amount_idr, x.match) for x in lines] == [
-        (first.bank_reference, 11_100_000, LineMatch.MATCHED),
-        (second.bank_reference, 1_370_369, LineMatch.MATCHED),
-    ]
-    assert [x.instruction_id for x in lines] == [first.pk, second.pk]
-    assert all(x.merchant_name == "CV SINAR JAYA ABADI" for x in lines)
-    # No due date from the bank: 5 working days after the month ends.
-    assert bill.due_date_source == "RULE"
-    assert bill.due_date > rules.next_month(month)
+        bill = fetch(month)
+        assert bill.state == CardBillState.RECEIVED
+        assert bill.total_idr == total
+        assert bill.satker_id == satker.pk
+        assert bill.billing_month == month
+        assert (bill.pay_to_bank_code, bill.pay_to_account_no) == (BRI, SETTLEMENT_BRI)
+        lines = list(bill.lines.order_by("id"))
+        assert [(x.bank_reference, x.amount_idr, x.match) for x in lines] == [
+            (first.bank_reference, 11_100_000, LineMatch.MATCHED),
+            (second.bank_reference, 1_370_369, LineMatch.MATCHED),
+        ]
+        assert [x.instruction_id for x in lines] == [first.pk, second.pk]
+        assert all(x.merchant_name == "CV SINAR JAYA ABADI" for x in lines)
+        # No due date from the bank: 5 working days after the month ends.
+        assert bill.due_date_source == "RULE"
+        assert bill.due_date > rules.next_month(month)
 
-    verified_bill = services.verify_bill(user(PPK), bill)
-    assert verified_bill.state == CardBillState.VERIFIED
-    paid_before, up_before = posted(chart.kkp_bill_paid(satker).pk), posted(book.up_tunai.pk)
-    line_before, limits_before = posted(line.pk), posted(book.card_limits.pk)
-    tunai_before = tunai(satker)
-    treasurer_before = bank.balance(BRI, TREASURER_A)
+        verified_bill = services.verify_bill(user(PPK), bill)
+        assert verified_bill.state == CardBillState.VERIFIED
+        paid_before, up_before = posted(chart.kkp_bill_paid(satker).pk), posted(book.up_tunai.pk)
+        line_before, limits_before = posted(line.pk), posted(book.card_limits.pk)
+        tunai_before = tunai(satker)
+        treasurer_before = bank.balance(BRI, TREASURER_A)
 
-    paying = services.pay_bill(user(BENDAHARA), verified_bill, otp=fresh_code())
-    assert paying.state == CardBillState.PAYING
-    payment = paying.payment
-    assert payment is not None
-    assert payment.purpose == "CARD_BILL"
-    # Held, not yet spent: UP Tunai available down by the bill, nothing posted.
-    assert tunai(satker) == tunai_before - total
-    assert posted(book.up_tunai.pk) == up_before
-    assert bank.balance(BRI, TREASURER_A) == treasurer_before
+        paying = services.pay_bill(user(BENDAHARA), verified_bill, otp=fresh_code())
+        assert paying.state == CardBillState.PAYING
+        payment = paying.payment
+        assert payment is not None
+        assert payment.purpose == "CARD_BILL"
+        # Held, not yet spent: UP Tunai available down by the bill, nothing posted.
+        assert tunai(satker) == tunai_before - total
+        assert posted(book.up_tunai.pk) == up_before
+        assert bank.balance(BRI, TREASURER_A) == treasurer_before
 
-    run_worker()
-    done = CardBill.objects.get(pk=bill.pk)
-    assert done.state == CardBillState.PAID
-    assert done.paid_at is not None
-    [transfer] = payment.instructions.all()
-    assert transfer.status == InstructionStatus.DONE
-    assert transfer.remark == f"KKP {CARD_A} {month:%Y-%m}"
-    assert done.bank_reference == transfer.bank_reference != ""
-    # The bank: the treasurer paid the issuer's card settlement account, the limit is free.
-    assert treasurer_before - bank.balance(BRI, TREASURER_A) == total
-    assert bank.balance(BRI, SETTLEMENT_BRI) >= total
-    assert bank.available() == bank_available_before
-    # The ledger: Dr KKP_BILL_PAID / Cr UP_TUNAI; Dr KKP_CARD / Cr KKP_CARD_LIMITS.
-    assert posted(chart.kkp_bill_paid(satker).pk) - paid_before == total
-    assert posted(book.up_tunai.pk) - up_before == -total
-    assert pending(book.up_tunai.pk) == 0
-    assert posted(line.pk) - line_before == total
-    assert posted(book.card_limits.pk) - limits_before == -total
-    assert card_available(card) == card_before
-    assert tunai(satker) == tunai_before - total
-    limit_entry = Entry.objects.get(pk=done.limit_entry_id)
-    assert limit_entry.reason_code == "CARD_LIMIT_RESTORED"
-    # Paying again is refused; the listener does not run twice.
-    with pytest.raises(Conflict):
-        services.pay_bill(user(BENDAHARA), done, otp=fresh_code())
-    run_worker()
-    assert posted(line.pk) - line_before == total
+        run_worker()
+        done = CardBill.objects.get(pk=bill.pk)
+        assert done.state == CardBillState.PAID
+        assert done.paid_at is not None
+        [transfer] = payment.instructions.all()
+        assert transfer.status == InstructionStatus.DONE
+        assert transfer.remark == f"KKP {CARD_A} {month:%Y-%m}"
+        assert done.bank_reference == transfer.bank_reference != ""
+        # The bank: the treasurer paid the issuer's card settlement account, the limit is free.
+        assert treasurer_before - bank.balance(BRI, TREASURER_A) == total
+        assert bank.balance(BRI, SETTLEMENT_BRI) >= total
+        assert bank.available() == bank_available_before
+        # The ledger: Dr KKP_BILL_PAID / Cr UP_TUNAI; Dr KKP_CARD / Cr KKP_CARD_LIMITS.
+        assert posted(chart.kkp_bill_paid(satker).pk) - paid_before == total
+        assert posted(book.up_tunai.pk) - up_before == -total
+        assert pending(book.up_tunai.pk) == 0
+        assert posted(line.pk) - line_before == total
+        assert posted(book.card_limits.pk) - limits_before == -total
+        assert card_available(card) == card_before
+        assert tunai(satker) == tunai_before - total
+        limit_entry = Entry.objects.get(pk=done.limit_entry_id)
+        assert limit_entry.reason_code == "CARD_LIMIT_RESTORED"
+        # Paying again is refused; the listener does not run twice.
+        with pytest.raises(Conflict):
+            services.pay_bill(user(BENDAHARA), done, otp=fresh_code())
+        run_worker()
+        assert posted(line.pk) - line_before == total

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from digipay.cardbills import services
 from digipay.cardbills.models import CardBill
 from digipay.cardbills.rules import CardBillState
+from digipay.core import clock
 from digipay.integrations.banks.gateway import TransferInstruction
 from digipay.payments.models import Payment
 from digipay.payments.rules import PaymentState
@@ -29,7 +30,16 @@ from .conftest import (
     Shop,
     user,
 )
-from .test_cardbills import card_paid, fetch, fresh_code, month_of, pending, posted, satker_a
+from .test_cardbills import (
+    after,
+    card_paid,
+    fetch,
+    fresh_code,
+    month_of,
+    pending,
+    posted,
+    satker_a,
+)
 
 Run = Callable[[], int]
 
@@ -38,34 +48,35 @@ def test_a_refused_transfer_puts_the_bill_back_to_verified_with_the_reason(
     shop: Shop, bank: CardBank, run_worker: Run
 ) -> None:
     charge = card_paid(shop, run_worker, price=1_000_000, qty=2)  # 2.220.000
-    bill = services.verify_bill(user(PPK), fetch(month_of(charge)))
-    satker = satker_a()
-    book = chart.satker_book(satker)
-    tunai_before, up_before = tunai(satker), posted(book.up_tunai.pk)
-    bank.admin("PUT", f"/admin/accounts/{BRI}/{TREASURER_A}", {"status": "DORMANT"})
-    services.pay_bill(user(BENDAHARA), bill, otp=fresh_code())
-    assert tunai(satker) == tunai_before - 2_220_000  # held while the bank works
-    run_worker()
-    failed = CardBill.objects.get(pk=bill.pk)
-    assert failed.state == CardBillState.VERIFIED
-    assert failed.failure_reason
-    assert Payment.objects.get(pk=failed.payment_id).state == PaymentState.FAILED
-    # Nothing spent: the hold is released, the ledger and the card untouched.
-    assert tunai(satker) == tunai_before
-    assert posted(book.up_tunai.pk) == up_before
-    assert pending(book.up_tunai.pk) == 0
-    assert failed.limit_entry_id is None
-    available = bank.available()
+    with clock.frozen(after(month_of(charge))):  # the month has ended
+        bill = services.verify_bill(user(PPK), fetch(month_of(charge)))
+        satker = satker_a()
+        book = chart.satker_book(satker)
+        tunai_before, up_before = tunai(satker), posted(book.up_tunai.pk)
+        bank.admin("PUT", f"/admin/accounts/{BRI}/{TREASURER_A}", {"status": "DORMANT"})
+        services.pay_bill(user(BENDAHARA), bill, otp=fresh_code())
+        assert tunai(satker) == tunai_before - 2_220_000  # held while the bank works
+        run_worker()
+        failed = CardBill.objects.get(pk=bill.pk)
+        assert failed.state == CardBillState.VERIFIED
+        assert failed.failure_reason
+        assert Payment.objects.get(pk=failed.payment_id).state == PaymentState.FAILED
+        # Nothing spent: the hold is released, the ledger and the card untouched.
+        assert tunai(satker) == tunai_before
+        assert posted(book.up_tunai.pk) == up_before
+        assert pending(book.up_tunai.pk) == 0
+        assert failed.limit_entry_id is None
+        available = bank.available()
 
-    bank.admin("PUT", f"/admin/accounts/{BRI}/{TREASURER_A}", {"status": "ACTIVE"})
-    services.pay_bill(user(BENDAHARA), failed, otp=fresh_code())
-    run_worker()
-    paid = CardBill.objects.get(pk=bill.pk)
-    assert paid.state == CardBillState.PAID
-    assert paid.failure_reason == ""
-    assert posted(book.up_tunai.pk) - up_before == -2_220_000
-    assert bank.available() - available == 2_220_000
-    assert Payment.objects.filter(purpose="CARD_BILL").count() == 2
+        bank.admin("PUT", f"/admin/accounts/{BRI}/{TREASURER_A}", {"status": "ACTIVE"})
+        services.pay_bill(user(BENDAHARA), failed, otp=fresh_code())
+        run_worker()
+        paid = CardBill.objects.get(pk=bill.pk)
+        assert paid.state == CardBillState.PAID
+        assert paid.failure_reason == ""
+        assert posted(book.up_tunai.pk) - up_before == -2_220_000
+        assert bank.available() - available == 2_220_000
+        assert Payment.objects.filter(purpose="CARD_BILL").count() == 2
 
 
 def test_the_simulator_frees_the_limit_only_for_a_quoted_bill_payment(bank: CardBank) -> None:
