@@ -440,3 +440,29 @@ def test_the_deposit_job_is_registered_with_the_worker() -> None:
     assert found["payments.advance_deposits"].fn is deposits.advance_deposits
     assert found["payments.match_refunds"].fn.__name__ == "match_refunds"
     assert deposits.on_settled in services._listeners[Purpose.TAX_DEPOSIT]
+
+
+def test_the_full_demo_pays_invoices_and_deposits_their_taxes(
+    shop: Shop, bank: Bank, mpn: Mpn, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from digipay.payments import demo
+
+    monkeypatch.setattr(demo, "_admin_url", lambda _code: bank.url)
+    settings.DIGIPAY_MPN_URL = mpn.url
+    invoices = [
+        verified(received(shop, [(make_product("UMKM-0001", price=5 * JUTA), 2)])) for _ in range(2)
+    ]
+    treasurer_before = bank.balance(BRI, TREASURER_A)
+    demo.load(full=True)
+    for invoice in invoices:
+        invoice.refresh_from_db()
+        assert invoice.payment_reference
+        for d in TaxDeposit.objects.filter(invoice=invoice):
+            assert d.status == DepositStatus.PAID
+            assert len(d.ntpn) == 16
+    # 2 × (9.850.000 to the vendor + 1.250.000 of taxes to the state)
+    assert treasurer_before - bank.balance(BRI, TREASURER_A) == 2 * 11_100_000
+    # Loaded again: nothing more is paid or deposited.
+    demo.load(full=True)
+    assert treasurer_before - bank.balance(BRI, TREASURER_A) == 2 * 11_100_000
+    assert DepositRequest.objects.count() == 4
