@@ -62,6 +62,16 @@ def detail(spm: Spm) -> dict[str, Any]:
     spm = Spm.objects.select_related("satker", "kppn").get(pk=spm.pk)
     return {
         **summary(spm),
+        "card_bills": [
+            {
+                "card_bill_id": b.card_bill_id,
+                "card_last4": b.card_bill.card.last4,
+                "billing_month": b.card_bill.billing_month,
+                "total_idr": b.total_idr,
+                "active": b.active,
+            }
+            for b in spm.card_bills.select_related("card_bill__card")
+        ],
         "lines": [
             {
                 "number": line.number,
@@ -119,11 +129,13 @@ def spm_detail(request: HttpRequest, spm_id: int) -> dict[str, Any]:
 @router.post("/replenishment/spms", response={201: SpmDetailOut})
 @idempotent()
 def draft(request: HttpRequest, payload: DraftIn) -> Status[Any]:
-    """The Bendahara drafts an SPM-GUP (paid invoices), SPM-TUP (amount, urgent need) or
-    SPM-PTUP (a TUP's paid invoices). It waits for the PPSPM's signature."""
+    """The Bendahara drafts an SPM-GUP (paid invoices), SPM-GUP KKP (paid KKP bills), SPM-TUP
+    (amount, urgent need) or SPM-PTUP (a TUP's paid invoices). It waits for the PPSPM."""
     actor: User = actor_of(request)
     if payload.kind == SpmKind.GUP:
         spm = services.draft_gup(actor, payment_invoice_ids=payload.payment_invoice_ids)
+    elif payload.kind == SpmKind.GUP_KKP:
+        spm = services.draft_gup_kkp(actor, card_bill_ids=payload.card_bill_ids)
     elif payload.kind == SpmKind.TUP:
         spm = services.request_tup(actor, amount_idr=payload.amount_idr or 0, reason=payload.reason)
     elif payload.kind == SpmKind.PTUP:

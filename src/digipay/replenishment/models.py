@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from digipay.accounts.models import Organisation, User
+from digipay.cardbills.models import CardBill
 from digipay.payments.models import PaymentInvoice
 from digipay.replenishment.rules import CreditState, SanctionLevel, SpmKind, SpmState
 from digipay.treasury.models import UpAllocation
@@ -152,6 +153,28 @@ class SpmLine(models.Model):
     @property
     def tax_total(self) -> int:
         return sum(int(v) for v in dict(self.taxes).values())
+
+
+class SpmCardBill(models.Model):
+    """A paid KKP bill an SPM-GUP KKP replenishes (its total left UP Tunai when the bill was
+    paid). ``active`` as for ``SpmLine``: a bill is in one live SPM only."""
+
+    spm = models.ForeignKey(Spm, on_delete=models.PROTECT, related_name="card_bills")
+    card_bill = models.ForeignKey(CardBill, on_delete=models.PROTECT, related_name="+")
+    total_idr = models.BigIntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card_bill"], condition=Q(active=True), name="spm_card_bill_once"
+            ),
+            models.CheckConstraint(condition=Q(total_idr__gt=0), name="spm_card_bill_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spm_id}/bill {self.card_bill_id}"
 
 
 class SanctionNotice(models.Model):

@@ -14,6 +14,8 @@ from digipay.accounts import queries as account_queries
 from digipay.accounts.models import Organisation, User
 from digipay.accounts.permissions import require
 from digipay.accounts.rules import OrgKind, Role
+from digipay.cardbills.models import CardBill
+from digipay.cardbills.rules import CardBillState
 from digipay.core import clock
 from digipay.core.errors import NotFound
 from digipay.payments.models import PaymentInvoice
@@ -22,7 +24,7 @@ from digipay.payments.rules import Source
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
 from digipay.replenishment import rules
-from digipay.replenishment.models import SanctionNotice, Spm, SpmLine
+from digipay.replenishment.models import SanctionNotice, Spm, SpmCardBill, SpmLine
 from digipay.replenishment.rules import CreditState, SpmKind, SpmState
 from digipay.treasury.models import UpAllocation, UpKind
 
@@ -49,6 +51,18 @@ def listable_invoices(satker: Organisation) -> QuerySet[PaymentInvoice]:
     )
 
 
+def listable_card_bills(satker: Organisation) -> QuerySet[CardBill]:
+    """KKP bills the Bendahara paid from UP Tunai that no live SPM-GUP KKP lists yet (no
+    threshold: GUP KKP may be asked for any paid bill)."""
+    claimed = SpmCardBill.objects.filter(card_bill=OuterRef("pk"), active=True)
+    return (
+        CardBill.objects.filter(satker=satker, state=CardBillState.PAID, total_idr__gt=0)
+        .exclude(Exists(claimed))
+        .select_related("card")
+        .order_by("billing_month", "id")
+    )
+
+
 def up_tunai_given(satker: Organisation, fiscal_year: int) -> int:
     """The UP Tunai the satker was given this year (UP, not TUP: a TUP is accounted for by
     its PTUP, not replenished)."""
@@ -67,6 +81,8 @@ class Readiness:
     threshold_amount: int
     ready: bool
     invoices: int
+    card_bills: int  # paid KKP bills waiting for a GUP KKP
+    card_bills_idr: int
 
 
 def gup_readiness(satker: Organisation, on: date | None = None) -> Readiness:
@@ -94,6 +110,10 @@ def gup_readiness(satker: Organisation, on: date | None = None) -> Readiness:
         threshold_amount=rules.threshold_amount(given, threshold),
         ready=rules.gup_ready(spent=spent, up_tunai=given, threshold=threshold),
         invoices=free.count(),
+        card_bills=listable_card_bills(satker).count(),
+        card_bills_idr=int(
+            listable_card_bills(satker).aggregate(total=Sum("total_idr"))["total"] or 0
+        ),
     )
 
 

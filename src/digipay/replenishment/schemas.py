@@ -50,14 +50,26 @@ class SpmLineOut(Schema):
     active: bool
 
 
+class SpmCardBillOut(Schema):
+    card_bill_id: int
+    card_last4: str
+    billing_month: date
+    total_idr: int
+    active: bool
+
+
 class SpmDetailOut(SpmOut):
     lines: list[SpmLineOut]
+    card_bills: list[SpmCardBillOut]
 
 
 class DraftIn(Schema):
-    kind: str = Field(description="GUP, TUP atau PTUP")
+    kind: str = Field(description="GUP, GUP_KKP, TUP atau PTUP")
     payment_invoice_ids: list[int] | None = Field(
         default=None, description="GUP/PTUP: baris pembayaran yang dicantumkan (bawaan: semua)"
+    )
+    card_bill_ids: list[int] | None = Field(
+        default=None, description="GUP_KKP: tagihan KKP lunas yang dicantumkan (bawaan: semua)"
     )
     amount_idr: int | None = Field(default=None, description="TUP: besaran yang diminta")
     reason: str = Field(default="", description="TUP: kebutuhan mendesak")

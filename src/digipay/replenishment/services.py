@@ -31,6 +31,7 @@ from digipay.accounts.models import Organisation, User
 from digipay.accounts.permissions import require
 from digipay.accounts.rules import OrgKind, Role
 from digipay.accounts.services import audit
+from digipay.cardbills.models import CardBillLine
 from digipay.core import clock
 from digipay.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from digipay.core.money import format_idr
@@ -48,7 +49,7 @@ from digipay.payments.models import PaymentInvoice, TreasurerAccount
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
 from digipay.replenishment import queries, rules
-from digipay.replenishment.models import SanctionNotice, Spm, SpmLine
+from digipay.replenishment.models import SanctionNotice, Spm, SpmCardBill, SpmLine
 from digipay.replenishment.rules import CreditState, SanctionLevel, SpmKind, SpmState
 from digipay.treasury import chart
 from digipay.treasury import services as treasury
@@ -234,6 +235,69 @@ def draft_gup(actor: User, *, payment_invoice_ids: Sequence[int] | None = None) 
 
 
 @transaction.atomic
+def draft_gup_kkp(actor: User, *, card_bill_ids: Sequence[int] | None = None) -> Spm:
+    """The Bendahara drafts an SPM-GUP KKP for KKP bills she paid from UP Tunai (default:
+    every paid bill no live SPM lists). No threshold. On its SP2D credit UP Tunai gets the
+    money back and the card line of UP KKP is restored (chart: Dr UP_TUNAI / Cr GUP_DISBURSED;
+    Dr UP_KKP / Cr KKP_BILL_PAID)."""
+    satker = _satker_of(actor)
+    require(actor, "spm.draft", satker)
+    free = queries.listable_card_bills(satker)
+    if card_bill_ids is None:
+        bills = list(free)
+    else:
+        wanted = {int(i) for i in card_bill_ids}
+        bills = list(free.filter(pk__in=wanted))
+        if len(bills) != len(wanted) or len(wanted) != len(card_bill_ids):
+            raise Conflict(
+                _("Sebagian tagihan KKP belum lunas atau sudah tercantum di SPM lain."),
+                code="card_bill_not_listable",
+            )
+    if not bills:
+        raise Conflict(
+            _("Belum ada tagihan KKP lunas yang dapat diajukan GUP KKP."),
+            code="nothing_to_replenish",
+        )
+    # SPAN lists the invoices behind the bill: the card payments the bank billed. Their nets
+    # are what the card was charged, so they must add up to the bills' totals; their gross
+    # (with any tax withheld on a card payment) is the SP2D's amount.
+    charged = CardBillLine.objects.filter(
+        bill__in=bills, on_bill=True, instruction__isnull=False
+    ).values_list("instruction_id", flat=True)
+    paid = list(
+        PaymentInvoice.objects.filter(
+            instruction_id__in=list(charged), active=True, posted_entry_id__isnull=False
+        )
+        .select_related("payment", "invoice", "invoice__order", "invoice__vendor__organisation")
+        .order_by("id")
+    )
+    total = sum(int(b.total_idr) for b in bills)
+    if not paid or sum(int(p.net_idr) for p in paid) != total:
+        raise Conflict(
+            _(
+                "Tagihan KKP memuat transaksi yang bukan pembayaran Digipay; GUP KKP-nya "
+                "diajukan di luar Digipay."
+            ),
+            code="card_bill_not_digipay",
+        )
+    spm = _new_spm(actor, satker, SpmKind.GUP_KKP, total)
+    try:
+        with transaction.atomic():
+            for bill in bills:
+                SpmCardBill.objects.create(spm=spm, card_bill=bill, total_idr=bill.total_idr)
+    except IntegrityError as exc:
+        raise Conflict(
+            _("Sebagian tagihan KKP baru saja dicantumkan di SPM lain."), code="card_bill_claimed"
+        ) from exc
+    gross, taxes = _add_lines(spm, paid)
+    Spm.objects.filter(pk=spm.pk).update(amount_idr=gross, tax_total_idr=taxes)
+    spm.refresh_from_db()
+    audit(actor, "spm.drafted", spm, after={**spm.audit_state(), "card_bills": len(bills)})
+    _tell_ppspm(spm)
+    return spm
+
+
+@transaction.atomic
 def request_tup(actor: User, *, amount_idr: int, reason: str) -> Spm:
     """The Bendahara asks for TUP (extra UP Tunai) for an urgent need; the PPSPM signs, the
     KPPN decides. One TUP at a time: a satker with a TUP not yet accounted for asks no other."""
@@ -347,6 +411,7 @@ def _lock(spm: Spm | int) -> Spm:
 
 def _free_lines(spm: Spm) -> None:
     SpmLine.objects.filter(spm=spm, active=True).update(active=False)
+    SpmCardBill.objects.filter(spm=spm, active=True).update(active=False)
 
 
 @transaction.atomic
@@ -680,7 +745,10 @@ def _restore(spm: Spm) -> None:
         legs = [Leg(book.up_tunai.pk, amount), Leg(kppn.gup_disbursed.pk, -amount)]
         reason = "GUP_SP2D"
         if spm.kind == SpmKind.GUP_KKP:
-            legs += [Leg(book.up_kkp.pk, amount), Leg(chart.kkp_bill_paid(satker).pk, -amount)]
+            # UP Tunai gets the SP2D (the invoices' gross); the KKP line gets back what the
+            # bills took from it (their totals: what the card was charged).
+            bills = int(spm.card_bills.aggregate(total=Sum("total_idr"))["total"] or 0)
+            legs += [Leg(book.up_kkp.pk, bills), Leg(chart.kkp_bill_paid(satker).pk, -bills)]
             reason = "GUP_KKP_SP2D"
         entry = ledger.post(
             key=f"spm:{spm.pk}:sp2d",

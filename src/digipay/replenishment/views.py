@@ -73,6 +73,18 @@ def draft_gup_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def draft_gup_kkp_view(request: HttpRequest) -> HttpResponse:
+    try:
+        spm = services.draft_gup_kkp(_actor(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("replenishment:overview")
+    messages.success(request, _("SPM-GUP KKP %(number)s dibuat.") % {"number": spm.number})
+    return redirect("replenishment:detail", spm_id=spm.pk)
+
+
+@login_required
 def request_tup_view(request: HttpRequest) -> HttpResponse:
     error = ""
     values = {"amount_idr": "", "reason": ""}
@@ -163,6 +175,7 @@ def detail_view(request: HttpRequest, spm_id: int) -> HttpResponse:
         {
             "spm": spm,
             "rows": rows,
+            "card_bills": list(spm.card_bills.select_related("card_bill__card")),
             "show_deposits": is_kppn,
             "error": error,
             "can_sign": spm.state == SpmState.DRAFT and allows(actor, "spm.sign", spm),
@@ -180,7 +193,10 @@ def print_view(request: HttpRequest, spm_id: int) -> HttpResponse:
     spm = queries.spm_for(_actor(request), spm_id)
     # The document as drafted and signed: every line, also after a rejection freed them.
     lines = list(queries.lines_of(spm))
-    return render(request, "replenishment/print.html", {"spm": spm, "lines": lines})
+    bills = list(spm.card_bills.select_related("card_bill__card"))
+    return render(
+        request, "replenishment/print.html", {"spm": spm, "lines": lines, "card_bills": bills}
+    )
 
 
 @login_required
