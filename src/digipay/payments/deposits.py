@@ -45,6 +45,7 @@ from digipay.integrations.mpn import client as mpn
 from digipay.integrations.mpn.errors import MpnOutcomeUnknown, MpnRejected, MpnUnavailable
 from digipay.invoicing import services as invoicing
 from digipay.invoicing.models import TaxDeposit
+from digipay.invoicing.rules import InvoiceState
 from digipay.notifications.services import notify
 from digipay.payments import rules, services
 from digipay.payments.models import BankInstruction, DepositRequest, Payment, TreasurerAccount
@@ -143,6 +144,14 @@ def _deposit(actor: User, ids: list[int], request_key: str, digest: str) -> list
     now = clock.now()
     made = []
     for deposit in deposits:
+        if deposit.invoice.state != InvoiceState.PAID:
+            # The tax is withheld/collected when the invoice is paid (TAX_PAYABLE is credited
+            # then): before that there is nothing in the treasurer's account to deposit.
+            raise Conflict(
+                _("Tagihan %(number)s belum dibayar; pajaknya belum dipungut.")
+                % {"number": deposit.invoice.number},
+                code="invoice_not_paid",
+            )
         invoicing.start_deposit(deposit)  # OPEN and positive, or refused
         request = DepositRequest.objects.create(
             deposit=deposit,
@@ -212,13 +221,13 @@ def _claim(now: datetime) -> list[tuple[int, str, int]]:
     return claimed
 
 
-def _billing_request(request: DepositRequest) -> mpn.BillingRequest:
+def _billing_request(request: DepositRequest) -> mpn.BillingRequest | None:
     deposit = request.deposit
     invoice = deposit.invoice
     satker = request.satker
     payer = rules.taxpayer(invoice.vendor_npwp, satker.npwp, satker.nitku)
     if payer is None:
-        raise MpnRejected("no NPWP for the billing", code="NO_NPWP", status=422, field="npwp")
+        return None
     npwp, nitku = payer
     name = invoice.vendor.business_name if payer[0] == rules.npwp16(invoice.vendor_npwp) else ""
     account, kind = mpn.deposit_codes(deposit.tax)
@@ -239,8 +248,11 @@ def _billing(request_id: int, attempts: int) -> None:
     request = DepositRequest.objects.select_related(
         "deposit", "deposit__invoice", "deposit__invoice__vendor", "satker"
     ).get(pk=request_id)
+    body = _billing_request(request)
+    if body is None:
+        _fail(request_id, _("NPWP vendor dan satker tidak tersedia untuk kode billing."))
+        return
     try:
-        body = _billing_request(request)
         with mpn_client() as client:
             billing = None
             if attempts > 1:

@@ -19,7 +19,7 @@ from digipay.accounts.models import User
 from digipay.accounts.permissions import allows, require
 from digipay.core.errors import DomainError, NotFound, PermissionDenied
 from digipay.invoicing import queries as invoicing_queries
-from digipay.invoicing.rules import DepositStatus
+from digipay.invoicing.rules import DepositStatus, InvoiceState
 from digipay.payments import deposits, queries, refunds, services
 from digipay.payments.models import TreasurerAccount
 from digipay.payments.rules import DepositState, Source
@@ -113,7 +113,9 @@ def deposit_list_view(request: HttpRequest) -> HttpResponse:
     assert isinstance(field, forms.TypedMultipleChoiceField)
     field.choices = [
         (d.pk, d.pk)
-        for d in queries.satker_deposits(actor, DepositStatus.OPEN).filter(amount_idr__gt=0)
+        for d in queries.satker_deposits(actor, DepositStatus.OPEN).filter(
+            amount_idr__gt=0, invoice__state=InvoiceState.PAID
+        )
     ]
     if request.method == "POST":
         if not can_deposit:

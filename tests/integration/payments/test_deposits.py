@@ -18,7 +18,7 @@ from digipay.core import clock
 from digipay.core.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from digipay.invoicing import services as invoicing
 from digipay.invoicing.models import Invoice, TaxDeposit
-from digipay.invoicing.rules import CreditRequest, DepositStatus
+from digipay.invoicing.rules import DepositStatus
 from digipay.ledger.models import AccountBalance, Entry
 from digipay.ledger.rules import EntryKind
 from digipay.notifications.models import Notification
@@ -325,23 +325,32 @@ def test_only_the_bendahara_of_the_satker_deposits_with_her_code(
     assert TaxDeposit.objects.get(pk=ppn.pk).status == DepositStatus.OPEN
 
 
-def test_a_credit_note_cannot_change_a_deposit_being_deposited(
+def test_the_taxes_of_an_unpaid_invoice_cannot_be_deposited_yet(
     shop: Shop, bank: Bank, mpn: Mpn, run_worker: Run
 ) -> None:
+    """Verified but not paid: the taxes are withheld at payment, nothing to deposit yet."""
     order = received(shop, [(make_product("UMKM-0001", price=5 * JUTA), 2)])
     invoice = verified(order)
     ppn = deposits_of(invoice)["PPN"]
-    deposit([ppn.pk])
-    line = invoice.lines.first()
-    assert line is not None
     with pytest.raises(Conflict):
-        invoicing.issue_credit_note(
-            user(PPK),
-            invoice,
-            lines={line.pk: CreditRequest(quantity=1)},
-            reason="Barang rusak dikembalikan",
-        )
-    assert TaxDeposit.objects.get(pk=ppn.pk).amount_idr == 1_100_000
+        deposit([ppn.pk])
+    assert TaxDeposit.objects.get(pk=ppn.pk).status == DepositStatus.OPEN
+    assert not DepositRequest.objects.exists()
+
+
+def test_a_deposit_being_deposited_is_not_changed_by_a_resync(
+    shop: Shop, bank: Bank, mpn: Mpn, run_worker: Run
+) -> None:
+    """Its billing code is made for its amount: invoicing refuses to change it meanwhile."""
+    invoice = paid_invoice(shop, run_worker)
+    ppn = deposits_of(invoice)["PPN"]
+    deposit([ppn.pk])
+    TaxDeposit.objects.filter(pk=ppn.pk).update(amount_idr=1_000_000)  # as if it drifted
+    with pytest.raises(Conflict):
+        invoicing._sync_deposits(invoice)
+    TaxDeposit.objects.filter(pk=ppn.pk).update(amount_idr=1_100_000)
+    invoicing._sync_deposits(invoice)  # the same amount: nothing to change, no refusal
+    assert TaxDeposit.objects.get(pk=ppn.pk).status == DepositStatus.PROCESSING
 
 
 def test_the_request_key_makes_one_request(
