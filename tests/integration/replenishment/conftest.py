@@ -176,6 +176,7 @@ __all__ = [
     "fresh_code",
     "kppn_admin",
     "make_ppspm",
+    "make_product",
     "paid_goods",
     "pay_and_settle",
     "user",
