@@ -66,9 +66,14 @@ class Options:
     workers: int = 0  # 0: 4 on PostgreSQL, 1 on SQLite
     retry_scale: float = 0.05
     client_timeout: float = 1.0
+    # The gateway's circuit breaker: open after 5 failures in a row, one probe after this
+    # many seconds (production: 30 s). After a short outage it, not the outage, sets when
+    # sending resumes.
+    breaker_cooldown: float = 30.0
     deadline_seconds: float = 900.0
     batch: int = payment_rules.MAX_BATCH
     transfer_per_invoice: bool = False
+    receipts: int = 1  # BASTs per order, each its own invoice
 
 
 class Progress:
@@ -156,7 +161,11 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
     # The orders, drawn first: (satker, vendor, quantity). A satker's orders cycle through
     # the vendors, so its consecutive invoices are of distinct vendors.
     plan = [
-        (k % options.satkers, (k // options.satkers) % options.vendors, rng.randrange(1, 11))
+        (
+            k % options.satkers,
+            (k // options.satkers) % options.vendors,
+            rng.randrange(options.receipts, options.receipts + 10),
+        )
         for k in range(options.orders)
     ]
     # What every satker's UP Tunai must cover: its orders, PPN included, and a little more —
@@ -170,7 +179,7 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
         inbox = banks.Inbox()
         sim = banks.BankSimProcess(workdir, notify_url=inbox.url, seed=options.seed)
         span = banks.SpanSimProcess(workdir, bank_url=sim.url, seed=options.seed)
-        gateways = banks.Gateways(sim, options.client_timeout)
+        gateways = banks.Gateways(sim, options.client_timeout, options.breaker_cooldown)
         original_gateway = payments.gateway_for
         try:
             with (
@@ -224,11 +233,19 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
 
                 # --- orders to verified invoices ---------------------------------------
                 t0 = time.monotonic()
-                verified: dict[int, list[int]] = {i: [] for i in range(options.satkers)}
+                # Per satker, its invoices by receipt round then by order: consecutive
+                # invoices are of distinct vendors (see the plan).
+                rounds_of: dict[int, list[list[int]]] = {
+                    i: [[] for _ in range(options.receipts)] for i in range(options.satkers)
+                }
                 for k, (s, v, quantity) in enumerate(plan):
-                    invoice = cycle.walk_order(w.satkers[s], v, w, quantity=quantity)
-                    verified[s].append(int(invoice.pk))
+                    invoices = cycle.walk_order(
+                        w.satkers[s], v, w, quantity=quantity, receipts=options.receipts
+                    )
+                    for r, invoice in enumerate(invoices):
+                        rounds_of[s][r].append(int(invoice.pk))
                     progress.show("orders → invoices", k + 1, options.orders)
+                verified = {s: [i for r in rounds for i in r] for s, rounds in rounds_of.items()}
                 elapsed["orders"] = time.monotonic() - t0
                 invoice_ids = [i for ids in verified.values() for i in ids]
 
@@ -258,17 +275,20 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                 order_of = [i for _round, i in sorted(keyed)]
                 outage_started = False
                 total_instructions = 0
-                for n, index in enumerate(order_of, start=1):
-                    s, ids = batches[index]
-                    payment, waited = cycle.pay_batch(w.satkers[s], ids)
-                    totp_wait += waited
-                    payment_ids.append(int(payment.pk))
-                    total_instructions += payment.instructions.count()
-                    progress.show("payments requested", n, len(batches))
-                elapsed["pay_requests"] = time.monotonic() - t0
-                elapsed["totp_wait"] = totp_wait
 
-                t1 = time.monotonic()
+                def pay_all() -> None:
+                    """The Bendaharas pay, while the background workers already send."""
+                    nonlocal totp_wait, total_instructions
+                    for n, index in enumerate(order_of, start=1):
+                        s, ids = batches[index]
+                        payment, waited = cycle.pay_batch(w.satkers[s], ids)
+                        totp_wait += waited
+                        payment_ids.append(int(payment.pk))
+                        total_instructions += payment.instructions.count()
+                        progress.show("payments requested", n, len(batches))
+                        inbox.drain()
+                    elapsed["pay_requests"] = time.monotonic() - t0
+                    elapsed["totp_wait"] = totp_wait
 
                 def outage() -> None:
                     nonlocal outage_started
@@ -286,6 +306,7 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                         payment_ids,
                         threads=threads,
                         deadline=time.monotonic() + options.deadline_seconds,
+                        first=pay_all,
                         between_passes=inbox.drain,
                         on_progress=lambda left: progress.show(
                             "outbox → bank", total_instructions - left, total_instructions
@@ -293,7 +314,6 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                     )
                 finally:
                     timer.cancel()
-                elapsed["outbox"] = time.monotonic() - t1
                 elapsed["paying"] = time.monotonic() - t0
 
                 # --- faults off, notifications in, invariants --------------------------
@@ -404,12 +424,18 @@ def parse(argv: Sequence[str]) -> tuple[Options, bool]:
     parser.add_argument("--outage-after", type=float, default=1.0, help="seconds into the sending")
     parser.add_argument("--workers", type=int, default=0, help="outbox worker threads")
     parser.add_argument("--retry-scale", type=float, default=0.05)
+    parser.add_argument(
+        "--breaker-cooldown", type=float, default=30.0, help="circuit breaker cooldown (s)"
+    )
     parser.add_argument("--deadline", type=float, default=900.0, help="seconds for the outbox")
     parser.add_argument("--database-url", default="", help="(read by the digipay command)")
     parser.add_argument(
         "--transfer-per-invoice",
         action="store_true",
         help="batches of distinct vendors only: one bank transfer per invoice",
+    )
+    parser.add_argument(
+        "--receipts", type=int, default=1, help="partial BASTs (invoices) per order"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(list(argv))
@@ -421,6 +447,10 @@ def parse(argv: Sequence[str]) -> tuple[Options, bool]:
         parser.error("--orders must be between 1 and 100000")
     if not 0 <= args.outage_seconds <= 600:
         parser.error("--outage-seconds must be between 0 and 600")
+    if not 1 <= args.receipts <= 20:
+        parser.error("--receipts must be between 1 and 20")
+    if not 0 < args.breaker_cooldown <= 600:
+        parser.error("--breaker-cooldown must be in (0, 600]")
     if not 0 < args.retry_scale <= 1:
         parser.error("--retry-scale must be in (0, 1]")
     return (
@@ -436,6 +466,8 @@ def parse(argv: Sequence[str]) -> tuple[Options, bool]:
             retry_scale=args.retry_scale,
             deadline_seconds=args.deadline,
             transfer_per_invoice=args.transfer_per_invoice,
+            breaker_cooldown=args.breaker_cooldown,
+            receipts=args.receipts,
         ),
         args.quiet,
     )

@@ -35,7 +35,7 @@ from django.conf import settings
 
 from digipay.integrations import services as inbox
 from digipay.integrations.banks.client import SnapClient
-from digipay.integrations.banks.gateway import SnapBankGateway
+from digipay.integrations.banks.gateway import CircuitBreaker, SnapBankGateway
 from digipay.integrations.banks.profiles import BankProfile
 from digipay.integrations.services import record_exchange
 from digipay.snap import signing, values
@@ -321,7 +321,10 @@ class Gateways:
     token, the keep-alive connection and the circuit breaker are reused as a long-running
     worker reuses them. Every exchange is recorded in ``BankExchange`` as in production."""
 
-    def __init__(self, sim: BankSimProcess, timeout_seconds: float) -> None:
+    def __init__(
+        self, sim: BankSimProcess, timeout_seconds: float, breaker_cooldown: float = 30.0
+    ) -> None:
+        self.breaker_cooldown = breaker_cooldown
         self.profiles = {
             code: BankProfile(
                 bank_code=code,
@@ -348,6 +351,7 @@ class Gateways:
             self.clients.append(http)
             cache[bank_code] = SnapBankGateway(
                 SnapClient(profile, http=http, recorder=record_exchange),
+                breaker=CircuitBreaker(cooldown=self.breaker_cooldown),
                 backoff=0.05,
             )
         return cache[bank_code]

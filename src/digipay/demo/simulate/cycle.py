@@ -34,8 +34,11 @@ from .world import SimSatker, World, totp_now
 AKUN = "521211"  # Belanja Bahan
 
 
-def walk_order(sim: SimSatker, vendor_index: int, world: World, quantity: int) -> Invoice:
-    """One order from the cart to a verified invoice."""
+def walk_order(
+    sim: SimSatker, vendor_index: int, world: World, quantity: int, receipts: int = 1
+) -> list[Invoice]:
+    """One order from the cart to verified invoices: shipped in full, received in
+    ``receipts`` BASTs (each makes its invoice), each invoice verified by the PPK."""
     vendor = world.vendors[vendor_index]
     people = sim.people
     orders.add_to_cart(people["pemesan"], product=vendor.product, quantity=quantity)
@@ -55,12 +58,17 @@ def walk_order(sim: SimSatker, vendor_index: int, world: World, quantity: int) -
     order = Order.objects.get(pk=order.pk)
     orders.confirm_order(vendor.admin, order)
     order = Order.objects.get(pk=order.pk)
-    lines = {line.pk: line.quantity for line in order.lines.filter(removed=False)}
-    orders.ship_order(vendor.admin, order, quantities=lines)
-    order = Order.objects.get(pk=order.pk)
-    orders.receive_order(people["penerima"], order, quantities=lines)
-    invoice = Invoice.objects.get(order=order)
-    return invoicing.verify_invoice(people["ppk"], invoice)
+    [line] = order.lines.filter(removed=False)
+    orders.ship_order(vendor.admin, order, quantities={line.pk: line.quantity})
+    parts = [line.quantity // receipts] * receipts
+    parts[-1] += line.quantity - sum(parts)
+    verified = []
+    for part in parts:
+        order = Order.objects.get(pk=order.pk)
+        receipt = orders.receive_order(people["penerima"], order, quantities={line.pk: part})
+        invoice = Invoice.objects.get(receipt=receipt)
+        verified.append(invoicing.verify_invoice(people["ppk"], invoice))
+    return verified
 
 
 def fresh_code(sim: SimSatker, who: str) -> tuple[str, float]:
@@ -131,13 +139,18 @@ def run_workers(
     *,
     threads: int,
     deadline: float,
+    first: Callable[[], None],
     between_passes: Callable[[], object],
     on_progress: Callable[[int], None],
 ) -> WorkerStats:
     """Run the outbox job (``payments.send_due_instructions``, what the worker runs every
-    10 s) until every instruction of the run is terminal or the deadline passes. With
-    ``threads`` > 1 several workers race over the same rows, as several worker processes would
-    (the claim skips rows another worker holds). ``between_passes`` runs on this thread."""
+    10 s) until every instruction of the run is terminal or the deadline passes.
+
+    With ``threads`` > 1, ``threads - 1`` workers run in the background from the start and
+    race over the same rows, as several worker processes would (the claim skips rows another
+    worker holds), while this thread does ``first`` (the Bendaharas paying: in production the
+    worker does not wait for them either) and then works the outbox too. ``payment_ids`` is
+    read after ``first``; ``between_passes`` runs on this thread."""
     stats = WorkerStats()
     stop = threading.Event()
     lock = threading.Lock()
@@ -164,6 +177,7 @@ def run_workers(
     for worker in workers:
         worker.start()
     try:
+        first()
         while time.monotonic() < deadline:
             between_passes()
             done = payments.send_due_instructions(clock.now())
