@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.apps import apps
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,16 +100,18 @@ def book(actor: User, satker: Organisation, slug: str, period: date) -> Book:
         .select_related("entry", "account")
         .order_by("entry__created_at", "entry_id", "id")
     )
+    month_postings = list(month)
+    numbers = document_numbers({(p.entry.source_type, p.entry.source_id) for p in month_postings})
     lines = [
         (
             p.entry.created_at,
             int(p.entry_id),
-            _reference(p),
+            numbers.get((p.entry.source_type, p.entry.source_id)) or _reference(p),
             p.entry.memo or p.entry.reason_code,
             p.account.code,
             int(p.amount),
         )
-        for p in month
+        for p in month_postings
     ]
     rows = rules.running_rows(opening, lines, debit_normal=spec.debit_normal)
     return Book(
@@ -122,6 +125,34 @@ def book(actor: User, satker: Organisation, slug: str, period: date) -> Book:
         total_credit=sum(r.credit for r in rows),
         generated_at=clock.now(),
     )
+
+
+# The field that names a source record on paper, in order of preference.
+NUMBER_FIELDS = ("number", "sp2d_number", "deposit_reference")
+
+
+def document_numbers(sources: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The document number of each ledger source (``app.model``, id): an order's, a
+    payment's, an SPM's number, an UP allocation's SP2D number… read in one query per model.
+    Sources of unknown models or ids that are not row ids are left out."""
+    by_model: dict[str, set[int]] = {}
+    for source_type, source_id in sources:
+        if source_type and source_id.isdigit():
+            by_model.setdefault(source_type, set()).add(int(source_id))
+    found: dict[tuple[str, str], str] = {}
+    for source_type, ids in by_model.items():
+        try:
+            model = apps.get_model(source_type)
+        except (LookupError, ValueError):
+            continue
+        names = {f.name for f in model._meta.get_fields()}
+        field = next((f for f in NUMBER_FIELDS if f in names), None)
+        if field is None:
+            continue
+        for pk, number in model._default_manager.filter(pk__in=ids).values_list("pk", field):
+            if number:
+                found[(source_type, str(pk))] = str(number)
+    return found
 
 
 def _reference(p: Posting) -> str:

@@ -26,7 +26,7 @@ from digipay.payments import services as payments
 from digipay.payments.models import BankInstruction, TreasurerAccount
 from digipay.payments.rules import InstructionStatus, Source
 from digipay.treasury import chart
-from digipay.treasury.models import UpReturn
+from digipay.treasury.models import UpAllocation, UpReturn
 from tests.conftest import current_totp
 
 from .conftest import (
@@ -123,6 +123,12 @@ def test_bku_and_sub_books_agree_with_the_ledger(
     # The transfer: the gross out and the withheld taxes back in (net = what the bank paid).
     payment_rows = [r for r in bank_book.rows if r.entry_id in _entries_of(ins)]
     assert sum(r.debit - r.credit for r in payment_rows) == -int(ins.amount_idr)
+    # Rows name their documents: the order (its hold posted), the payment (the taxes kept),
+    # the SP2D of the UP advance.
+    order_number = ins.lines.get().invoice.order.number
+    assert {r.reference for r in payment_rows} == {order_number, ins.payment.number}
+    sp2d = UpAllocation.objects.get(satker=satker, kind="UP").sp2d_number
+    assert sp2d in {r.reference for r in bank_book.rows}
 
     taxes = queries.book(bendahara, satker, "pajak", period)
     assert taxes.closing == -posted(prefix="TAX_PAYABLE:")
