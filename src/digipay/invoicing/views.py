@@ -316,7 +316,13 @@ def deposit_list_view(request: HttpRequest) -> HttpResponse:
         found = found.filter(status=status)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
-        (d, rules.is_overdue(status=d.status, due_date=d.due_date, today=today))
+        (
+            d,
+            rules.is_overdue(status=d.status, due_date=d.due_date, today=today),
+            rules.deposited_late(
+                status=d.status, due_date=d.due_date, deposited_on=d.deposited_on
+            ),
+        )
         for d in page.object_list
     ]
     context = {

@@ -420,6 +420,10 @@ def test_pages_list_deposit_and_print_the_proof(
     listed = client.get("/pembayaran/setoran-pajak/?status=PAID").content.decode()
     assert request.ntpn in listed
     assert request.billing_code in listed
+    # The invoicing deposit list (read by the overseers too) shows the code and the NTPN.
+    overview = client.get("/tagihan/setoran-pajak/").content.decode()
+    assert request.ntpn in overview
+    assert request.billing_code in overview
     proof = client.get(f"/pembayaran/setoran-pajak/{request.pk}/bukti/")
     assert proof.status_code == 200
     text = proof.content.decode()
