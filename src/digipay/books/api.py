@@ -22,6 +22,8 @@ from digipay.books.schemas import (
     LpjIn,
     LpjOut,
     NoteIn,
+    RunIn,
+    RunOut,
 )
 from digipay.core.errors import ValidationFailed
 from digipay.idempotency.decorators import idempotent
@@ -130,6 +132,17 @@ def _case(case: ReconciliationCase) -> dict[str, Any]:
             for n in case.notes.all()
         ],
     }
+
+
+@router.post("/reconciliation/runs", response={201: RunOut})
+@idempotent()
+def rerun(request: HttpRequest, payload: RunIn) -> Status[Any]:
+    """Reconcile a day of the satker again now (asks the bank); the run's counts, or its
+    ``error`` when the statement could not be read."""
+    actor = actor_of(request)
+    org = queries.satker_for(actor, payload.satker or None, "reconciliation.view")
+    run = services.rerun_day(actor, org, payload.day)
+    return Status(201, {f: getattr(run, f) for f in RunOut.model_fields})
 
 
 @router.get("/reconciliation/cases", response=list[CaseOut])

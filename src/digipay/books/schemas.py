@@ -96,3 +96,21 @@ class NoteIn(Schema):
 class CloseIn(Schema):
     status: str = Field(description="RESOLVED atau DISMISSED")
     reason: str
+
+
+class RunIn(Schema):
+    day: date = Field(description="Hari (Jakarta) yang direkonsiliasi ulang")
+    satker: str = Field("", description="Kode satker (untuk KPPN); kosong: satker sendiri")
+
+
+class RunOut(Schema):
+    satker_id: int
+    day: date
+    runs: int
+    last_run_at: datetime
+    statement_lines: int
+    movements: int
+    ledger_lines: int
+    matched: int
+    findings: int
+    error: str

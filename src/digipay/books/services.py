@@ -406,6 +406,28 @@ def _record(
     return run
 
 
+MAX_RERUN_DAYS = 62
+
+
+def rerun_day(actor: User, satker: Organisation, day: date) -> ReconciliationRun:
+    """The Bendahara (or the KPPN) reconciles a past or the current day again, now — e.g.
+    after fixing a record. Asks the bank: never call inside a transaction."""
+    require(actor, "reconciliation.resolve", satker)
+    today = clock.today_jakarta()
+    if day > today:
+        raise ValidationFailed(
+            _("Hari yang belum dimulai tidak dapat direkonsiliasi."), details={"field": "day"}
+        )
+    if (today - day).days > MAX_RERUN_DAYS:
+        raise ValidationFailed(
+            _("Rekonsiliasi ulang paling jauh %(n)d hari ke belakang.") % {"n": MAX_RERUN_DAYS},
+            details={"field": "day"},
+        )
+    run = reconcile_day(satker, day)
+    audit(actor, "reconciliation.rerun", run, after={"day": day.isoformat(), "error": run.error})
+    return run
+
+
 def reconcile_all(now: datetime) -> int:
     """The worker's daily job: every treasurer account, the last ``RECHECK_DAYS`` complete
     days (a re-run finds its cases again; a later run catches what became late)."""

@@ -12,5 +12,6 @@ urlpatterns = [
     path("pembukuan/lpj/", views.lpj_view, name="lpj"),
     path("pembukuan/lpj/pdf/", views.lpj_pdf_view, name="lpj_pdf"),
     path("rekonsiliasi/", views.case_list_view, name="cases"),
+    path("rekonsiliasi/ulang/", views.rerun_view, name="rerun"),
     path("rekonsiliasi/<int:case_id>/", views.case_detail_view, name="case_detail"),
 ]

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -55,9 +56,33 @@ def index_view(request: HttpRequest) -> HttpResponse:
     context["lpjs"] = list(queries.lpjs_of(actor, satker)[:12])
     context["runs"] = list(queries.runs_of(satker)[:7])
     context["can_see_cases"] = allows(actor, "reconciliation.view", satker)
+    context["can_rerun"] = allows(actor, "reconciliation.resolve", satker)
+    context["today"] = clock.today_jakarta()
     if context["can_see_cases"]:
         context["open_cases"] = queries.open_cases(actor).filter(satker=satker).count()
     return render(request, "books/index.html", context)
+
+
+@login_required
+def rerun_view(request: HttpRequest) -> HttpResponse:
+    """POST: reconcile the chosen day of the satker again (``hari``, default today)."""
+    actor = _actor(request)
+    if request.method != "POST":
+        return redirect("books:index")
+    satker = queries.satker_for(actor, request.POST.get("satker") or None, "reconciliation.view")
+    try:
+        day = date.fromisoformat(request.POST.get("hari") or clock.today_jakarta().isoformat())
+        run = services.rerun_day(actor, satker, day)
+    except ValueError:
+        messages.error(request, str(gettext_lazy("Tanggal tidak valid.")))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if run.error:
+            messages.error(request, str(gettext_lazy("Rekening koran gagal diambil.")))
+        else:
+            messages.success(request, str(gettext_lazy("Rekonsiliasi selesai.")))
+    return redirect(f"/pembukuan/?satker={satker.code}")
 
 
 @login_required

@@ -171,3 +171,40 @@ def test_book_and_lpj_api(
     assert submitted.json()["submitted"] is True
     assert post(api, f"{API}/lpj", {"month": month}).status_code == 409
     assert post(api_as(email("ppk")), f"{API}/lpj", {"month": month}).status_code == 403
+
+
+def test_rerun_from_the_api_and_the_page_and_kppn_pages(
+    bank: Bank,
+    treasurer: str,
+    records: Records,
+    api_as: Callable[[str], Any],
+    login_client: Callable[[str], Client],
+) -> None:
+    from digipay.accounts.models import User
+    from digipay.accounts.rules import Role
+
+    bank_transfer(bank, treasurer, 99_000, "ASING-RERUN-1")
+    api = api_as(BENDAHARA)
+    run = post(api, f"{API}/reconciliation/runs", {"day": f"{today()}"})
+    assert run.status_code == 201, run.content
+    assert (run.json()["statement_lines"], run.json()["findings"]) == (2, 1)
+    future = today() + timedelta(days=1)
+    assert post(api, f"{API}/reconciliation/runs", {"day": f"{future}"}).status_code == 422
+    assert (
+        post(api_as(email("ppk")), f"{API}/reconciliation/runs", {"day": f"{today()}"}).status_code
+        == 403
+    )
+
+    satker = satker_a()
+    kppn = User.objects.get(organisation=satker.parent, role=Role.KPPN_ADMIN)
+    client = login_client(kppn.email)
+    assert client.get("/pembukuan/", {"satker": satker.code}).status_code == 200
+    assert client.get("/pembukuan/buku/bku/", {"satker": satker.code}).status_code == 200
+    case = ReconciliationCase.objects.get()
+    assert f'href="/rekonsiliasi/{case.pk}/"'.encode() in client.get("/rekonsiliasi/").content
+    taken = client.post(f"/rekonsiliasi/{case.pk}/", {"action": "take"})
+    assert taken.status_code == 302
+    assert ReconciliationCase.objects.get().owner_org_id == satker.parent_id
+    again = client.post("/rekonsiliasi/ulang/", {"satker": satker.code, "hari": f"{today()}"})
+    assert again.status_code == 302
+    assert ReconciliationCase.objects.count() == 1
