@@ -169,3 +169,47 @@ def test_pay_endpoint_with_one_key_makes_one_payment_under_twenty_concurrent_rep
     changed = send(json.dumps({"invoices": [invoice.pk], "source": "KKP", "otp": "000000"}))
     assert changed.status_code == 422
     assert Payment.objects.count() == 1
+
+
+@pytest.fixture
+def mpn_sim(_mpnsim: Any, sim: Bank, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from digipay.payments import deposits
+
+    from .conftest import RECEIVING_BRI
+
+    monkeypatch.setattr(deposits, "mpn_client", _mpnsim.client)
+    sim.admin(
+        "PUT", f"/admin/accounts/{BRI}/{RECEIVING_BRI}", {"name": "KAS NEGARA", "notify": False}
+    )
+    _mpnsim.admin("POST", "/admin/reset")
+    return _mpnsim
+
+
+def test_deposit_workers_racing_make_one_billing_and_one_transfer_each(
+    shop: Shop, sim: Bank, mpn_sim: Any
+) -> None:
+    from digipay.invoicing.models import TaxDeposit
+    from digipay.payments import deposits
+    from digipay.payments.models import DepositRequest
+    from digipay.payments.rules import DepositState, Purpose
+
+    from .conftest import RECEIVING_BRI
+
+    invoice = an_invoice(shop)
+    digest = services.request_digest([invoice.pk], Source.UP_TUNAI)
+    services._pay(as_user(BENDAHARA)(), [invoice.pk], Source.UP_TUNAI, "", digest)
+    services.send_due_instructions()
+    ids = sorted(TaxDeposit.objects.filter(invoice=invoice).values_list("pk", flat=True))
+    assert len(ids) == 2
+    deposits._deposit(as_user(BENDAHARA)(), ids, "", deposits.request_digest(ids))
+    state_before = sim.balance(BRI, RECEIVING_BRI)
+
+    race(*(deposits.advance_deposits for _ in range(4)))
+    assert len(mpn_sim.billings()) == 2
+    assert BankInstruction.objects.filter(payment__purpose=Purpose.TAX_DEPOSIT).count() == 2
+    race(*(services.send_due_instructions for _ in range(4)))
+    race(*(deposits.advance_deposits for _ in range(4)))
+
+    assert set(DepositRequest.objects.values_list("state", flat=True)) == {DepositState.DONE}
+    assert len(mpn_sim.billings()) == 2
+    assert sim.balance(BRI, RECEIVING_BRI) - state_before == 1_250_000
