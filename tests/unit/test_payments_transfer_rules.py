@@ -16,12 +16,15 @@ GOOD: dict[str, Any] = {
     "beneficiary_name": "KAS NEGARA",
     "remark": "MPN 123456789012345",
     "legs": [(10, 1_100_000), (11, -1_100_000)],
+    "up_tunai": 11,
 }
 
 
 def test_a_good_request_passes() -> None:
     assert transfer_error(**GOOD) is None
-    assert transfer_error(**{**GOOD, "purpose": Purpose.CARD_BILL}) is None
+    # A card bill also frees the card's limit: extra balanced legs may ride along.
+    card_bill = [(12, 1_100_000), (11, -1_100_000), (13, 1_100_000), (14, -1_100_000)]
+    assert transfer_error(**{**GOOD, "purpose": Purpose.CARD_BILL, "legs": card_bill}) is None
 
 
 @pytest.mark.parametrize(
@@ -41,7 +44,8 @@ def test_a_good_request_passes() -> None:
         {"legs": []},
         {"legs": [(10, 1_100_000), (11, -1_000_000)]},  # unbalanced
         {"legs": [(10, 1_000_000), (11, -1_000_000)]},  # not the amount
-        {"legs": [(10, 1_100_000), (12, 1_100_000), (11, -2_200_000)]},  # twice the amount
+        {"legs": [(10, 2_200_000), (11, -2_200_000)]},  # twice the amount
+        {"legs": [(10, 1_100_000), (12, -1_100_000)]},  # not out of UP Tunai
     ],
 )
 def test_bad_requests_are_refused(change: dict[str, Any]) -> None:

@@ -99,10 +99,13 @@ def transfer_error(
     beneficiary_name: str,
     remark: str,
     legs: Sequence[tuple[int, int]],
+    up_tunai: int,
 ) -> str | None:
     """A generic transfer's request, checked before anything is written: a known non-vendor
-    purpose, a positive whole amount, a plausible beneficiary and legs that move exactly the
-    amount (the hold must reserve what leaves the account, no more, no less)."""
+    purpose, a positive whole amount, a plausible beneficiary, and balanced legs that take
+    exactly the amount out of the satker's ``up_tunai`` account (the hold must reserve what
+    leaves the bank account, no more, no less). Other legs may ride along (a card bill also
+    frees the card's limit: Dr KKP_CARD, Cr KKP_CARD_LIMITS)."""
     if purpose not in Purpose.values or purpose == Purpose.VENDOR:
         return _("Tujuan transfer tidak dikenal.")
     if isinstance(amount_idr, bool) or not isinstance(amount_idr, int) or amount_idr <= 0:
@@ -119,8 +122,8 @@ def transfer_error(
         return _("Transfer tanpa jurnal cadangan tidak diizinkan.")
     if sum(v for _a, v in legs) != 0:
         return _("Jurnal cadangan transfer tidak seimbang.")
-    if sum(v for _a, v in legs if v > 0) != amount_idr:
-        return _("Jurnal cadangan transfer harus sebesar jumlah transfer.")
+    if sum(v for a, v in legs if a == up_tunai) != -amount_idr:
+        return _("Jurnal cadangan transfer harus mengkredit UP Tunai sebesar jumlah transfer.")
     return None
 
 

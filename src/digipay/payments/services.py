@@ -336,6 +336,7 @@ def instruct_transfer(
     listeners of ``purpose``."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("instruct_transfer must run inside the caller's transaction")
+    up_tunai = chart.satker_book(satker).up_tunai.pk
     if problem := rules.transfer_error(
         purpose=purpose,
         amount_idr=amount_idr,
@@ -344,6 +345,7 @@ def instruct_transfer(
         beneficiary_name=beneficiary_name,
         remark=remark,
         legs=legs,
+        up_tunai=int(up_tunai),
     ):
         raise ValidationFailed(problem, code="invalid_transfer")
     satker = Organisation.objects.select_for_update().get(pk=satker.pk)
