@@ -43,8 +43,10 @@ def pending(account_id: int) -> int:
 
 
 @pytest.fixture
-def calls() -> Iterator[Calls]:
-    """A listener of CARD_BILL transfers recording what it was told."""
+def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
+    """A listener of CARD_BILL transfers recording what it was told, alone (the cardbills
+    app's own listener would look for a card bill these tests do not make)."""
+    monkeypatch.setattr(services, "_listeners", {})
     seen: Calls = []
 
     def listener(payment: Payment, ins: BankInstruction, succeeded: bool, reason: str) -> None:
@@ -55,7 +57,6 @@ def calls() -> Iterator[Calls]:
     services.on_transfer_settled(Purpose.CARD_BILL, listener)
     services.on_transfer_settled(Purpose.CARD_BILL, listener)  # twice: still called once
     yield seen
-    services._listeners[Purpose.CARD_BILL].remove(listener)
 
 
 def card_bill(amount: int, **kw: Any) -> Payment:
