@@ -4,7 +4,7 @@ posted on success and voided on failure; the purpose's listeners are told exactl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -43,7 +43,7 @@ def pending(account_id: int) -> int:
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
+def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     """A listener of CARD_BILL transfers recording what it was told, alone (the cardbills
     app's own listener would look for a card bill these tests do not make)."""
     monkeypatch.setattr(services, "_listeners", {})
@@ -56,7 +56,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
 
     services.on_transfer_settled(Purpose.CARD_BILL, listener)
     services.on_transfer_settled(Purpose.CARD_BILL, listener)  # twice: still called once
-    yield seen
+    return seen
 
 
 def card_bill(amount: int, **kw: Any) -> Payment:
