@@ -114,6 +114,29 @@ def _prices(rng: random.Random, count: int) -> list[int]:
     return [rng.randrange(100, 800) * 500 for _ in range(max(1, count))]
 
 
+def _batches(
+    verified: dict[int, list[tuple[int, int]]], options: Options
+) -> list[tuple[int, list[int]]]:
+    """Each satker's invoices cut into payments of at most ``options.batch``. With
+    ``transfer_per_invoice`` a payment holds one invoice per vendor (a new one starts when a
+    vendor repeats), so that each invoice is its own bank transfer; otherwise a vendor's
+    invoices in one payment are one transfer of their summed net."""
+    out: list[tuple[int, list[int]]] = []
+    for s, pairs in verified.items():
+        current: list[int] = []
+        vendors: set[int] = set()
+        for invoice_id, vendor in pairs:
+            full = len(current) >= options.batch
+            if current and (full or (options.transfer_per_invoice and vendor in vendors)):
+                out.append((s, current))
+                current, vendors = [], set()
+            current.append(invoice_id)
+            vendors.add(vendor)
+        if current:
+            out.append((s, current))
+    return out
+
+
 def _fault_settings(options: Options) -> dict[str, Any]:
     return {
         "timeoutAfterExecutionShare": options.timeout_share,
@@ -235,7 +258,7 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                 t0 = time.monotonic()
                 # Per satker, its invoices by receipt round then by order: consecutive
                 # invoices are of distinct vendors (see the plan).
-                rounds_of: dict[int, list[list[int]]] = {
+                rounds_of: dict[int, list[list[tuple[int, int]]]] = {
                     i: [[] for _ in range(options.receipts)] for i in range(options.satkers)
                 }
                 for k, (s, v, quantity) in enumerate(plan):
@@ -243,11 +266,11 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                         w.satkers[s], v, w, quantity=quantity, receipts=options.receipts
                     )
                     for r, invoice in enumerate(invoices):
-                        rounds_of[s][r].append(int(invoice.pk))
+                        rounds_of[s][r].append((int(invoice.pk), v))
                     progress.show("orders → invoices", k + 1, options.orders)
                 verified = {s: [i for r in rounds for i in r] for s, rounds in rounds_of.items()}
                 elapsed["orders"] = time.monotonic() - t0
-                invoice_ids = [i for ids in verified.values() for i in ids]
+                invoice_ids = [i for pairs in verified.values() for i, _v in pairs]
 
                 # --- pay and send ------------------------------------------------------
                 if faults_on:
@@ -255,16 +278,7 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                 t0 = time.monotonic()
                 payment_ids: list[int] = []
                 totp_wait = 0.0
-                batches: list[tuple[int, list[int]]] = []
-                for s, ids in verified.items():
-                    # With ``transfer_per_invoice`` at most one invoice per vendor in a batch
-                    # (a satker's orders cycle through the vendors): one bank transfer per
-                    # invoice. Otherwise a batch of one vendor's invoices is one transfer.
-                    size = options.batch
-                    if options.transfer_per_invoice:
-                        size = max(1, min(options.batch, options.vendors))
-                    for start in range(0, len(ids), size):
-                        batches.append((s, ids[start : start + size]))
+                batches = _batches(verified, options)
                 # Round robin over satkers: one Bendahara's next code is due in 30 s, the
                 # others can pay meanwhile.
                 rounds: Counter[int] = Counter()

@@ -45,9 +45,9 @@ def replenish(world: World, *, deadline: float) -> GupOutcome:
                 # Seen while this was written: approve_spm audits outside a transaction
                 # after recording the SP2D. The decision is made in SPAN and recorded; the
                 # credit is settled below by asking SPAN (sync_spm), as the worker would.
-                outcome.problems.append(f"GUP {sim.org.code}: approve_spm raised {exc}")
+                outcome.problems.append(f"GUP: approve_spm raised {exc}")
         except DomainError as exc:
-            outcome.problems.append(f"GUP {sim.org.code}: {exc.code}: {exc}")
+            outcome.problems.append(f"GUP: {exc.code}: {exc}")
     # The credit may still be pending at the bank: ask SPAN until it is settled.
     while time.monotonic() < deadline:
         pending = list(
@@ -63,6 +63,11 @@ def replenish(world: World, *, deadline: float) -> GupOutcome:
             except DomainError as exc:
                 outcome.problems.append(f"GUP sync {spm_id}: {exc.code}")
         time.sleep(0.5)
+    # One note per kind of problem, with how many satkers had it.
+    counted: dict[str, int] = {}
+    for problem in outcome.problems:
+        counted[problem] = counted.get(problem, 0) + 1
+    outcome.problems = [f"{p} (×{n})" if n > 1 else p for p, n in counted.items()]
     outcome.credited = Spm.objects.filter(
         pk__in=outcome.spm_ids, state=SpmState.APPROVED, credit_status=CreditState.CREDITED
     ).count()
