@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from digipay.accounts.models import Organisation
@@ -245,3 +246,35 @@ def test_treasurer_movements_show_the_sp2d_credit(
     assert movement.bank_reference == spm.bank_reference
     assert movement.entry_ids == (spm.ledger_entry_id,)
     assert queries.treasurer_movements(satker_a().pk, start - timedelta(days=2), start) == []
+
+
+def test_lost_answers_of_span_are_resolved_by_asking(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
+) -> None:
+    """SPAN does the submission and the approval but its answers are lost (504 after
+    execution): Digipay asks (by number, by id) instead of sending again, and records what
+    happened — one SPM in SPAN, one SP2D credit, UP restored once."""
+    paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    satker = satker_a()
+    book = chart.satker_book(satker)
+    spm = services.draft_gup(user(BENDAHARA))
+    httpx.put(
+        f"{span.url}/admin/faults",
+        json={
+            "timeoutAfterExecutionShare": 1,
+            "timeoutHoldSeconds": 0.2,
+            "operations": ["submit", "approve"],
+        },
+        timeout=5,
+    ).raise_for_status()
+    spm = services.sign_spm(make_ppspm(), spm, otp=fresh_code())
+    assert spm.state == SpmState.SUBMITTED
+    before = posted(book.up_tunai.pk)
+    treasurer_before = bank.balance(BRI, span.treasurer)
+    spm = services.approve_spm(kppn_admin(), spm)
+    assert spm.state == SpmState.APPROVED
+    assert spm.credit_status == CreditState.CREDITED
+    assert posted(book.up_tunai.pk) - before == 155_400_000
+    assert bank.balance(BRI, span.treasurer) - treasurer_before == 155_400_000
+    listed = httpx.get(f"{span.url}/admin/spms", timeout=5).json()
+    assert len(listed["spms"]) == 1

@@ -125,9 +125,20 @@ def test_pages_of_each_role(
     assert Spm.objects.get().state == SpmState.APPROVED
     assert "Tidak ada SPM yang menunggu keputusan." in kppn.get("/kppn/spm/").content.decode()
     assert kppn.get("/kppn/sanksi/").status_code == 200
+    overview = kppn.get("/penggantian-up/").content.decode()
+    assert spm.number in overview
+    assert "Kesiapan GUP Tunai" not in overview  # a KPPN has no UP of its own
     tup_form = bendahara.post("/penggantian-up/tup/", {"amount_idr": "abc", "reason": "x"})
     assert tup_form.status_code == 200
     assert Spm.objects.count() == 1
+    asked = bendahara.post(
+        "/penggantian-up/tup/",
+        {"amount_idr": "25.000.000", "reason": "Perbaikan darurat atap kantor yang bocor."},
+    )
+    assert asked.status_code == 302
+    tup = Spm.objects.get(kind="TUP")
+    assert tup.amount_idr == 25_000_000
+    assert tup.state == SpmState.DRAFT
     assert (
         login_client(email("bendahara", B)).get(f"/penggantian-up/spm/{spm.pk}/").status_code == 404
     )
