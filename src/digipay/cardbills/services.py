@@ -167,7 +167,8 @@ def _store(actor: User | None, card: KkpCard, month: date, bank: BankBill) -> Ca
         "due_date_source": due_source,
         "pay_to_bank_code": bank.pay_to_bank_code[:3],
         "pay_to_account_no": bank.pay_to_account_no[:20],
-        "pay_to_name": _("Pelunasan tagihan KKP %(bank)s") % {"bank": card.bank.name},
+        # The beneficiary name sent with the transfer: data for the bank, not translated.
+        "pay_to_name": f"PELUNASAN TAGIHAN KKP {card.bank.name}"[:150],
         "fetched_at": now,
         "fetched_by": actor,
         "state": CardBillState.RECEIVED,
