@@ -143,3 +143,31 @@ def test_api_lists_flags_and_pays_once_behind_an_idempotency_key(
         other = api_as(email("bendahara", "652840"))
         assert other.get(f"/api/v1/card-bills/{bill.pk}").status_code == 404
         assert other.get("/api/v1/card-bills").json()["items"] == []
+
+
+def test_the_ppk_disputes_a_mismatched_bill_and_the_sheet_shows_why(
+    shop: Shop, bank: CardBank, run_worker: Run, login_client: Any
+) -> None:
+    charge = card_paid(shop, run_worker, price=1_000_000, qty=1)
+    BankInstruction.objects.filter(pk=charge.pk).update(amount_idr=1_110_001)
+    with clock.frozen(after(month_of(charge))):  # the month has ended
+        bill = fetch(month_of(charge))
+        ppk = login(login_client, PPK)
+        detail = ppk.get(f"/tagihan-kkp/{bill.pk}/").content.decode()
+        assert 'data-mismatch="AMOUNT_DIFFERS"' in detail
+        assert f'action="/tagihan-kkp/{bill.pk}/verifikasi/"' not in detail  # not verifiable
+        assert f'action="/tagihan-kkp/{bill.pk}/sanggah/"' in detail
+        empty = ppk.post(f"/tagihan-kkp/{bill.pk}/sanggah/", {"reason": ""}, follow=True)
+        assert "Alasan sanggahan wajib diisi" in empty.content.decode()
+        assert CardBill.objects.get(pk=bill.pk).state == CardBillState.RECEIVED
+        ppk.post(f"/tagihan-kkp/{bill.pk}/sanggah/", {"reason": "Selisih Rp1 pada transaksi."})
+        assert CardBill.objects.get(pk=bill.pk).state == CardBillState.DISPUTED
+        sheet = ppk.get(f"/tagihan-kkp/{bill.pk}/lembar-verifikasi/").content.decode()
+        assert 'data-testid="sheet-mismatches">1<' in sheet
+        assert "Selisih Rp1 pada transaksi." in sheet
+        assert "Disanggah" in sheet
+        bendahara = login(login_client, BENDAHARA)
+        page = bendahara.get(f"/tagihan-kkp/{bill.pk}/").content.decode()
+        assert f'action="/tagihan-kkp/{bill.pk}/bayar/"' not in page  # nothing payable
+        assert f'action="/tagihan-kkp/{bill.pk}/ambil-ulang/"' in page
+        assert "Disanggah" in bendahara.get("/tagihan-kkp/?state=DISPUTED").content.decode()
