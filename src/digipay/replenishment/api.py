@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
+from ninja.pagination import CursorPagination, paginate
 
 from digipay.accounts.api import actor_of
 from digipay.accounts.models import User
@@ -106,19 +107,21 @@ def readiness(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/replenishment/spms", response=list[SpmOut])
-def spms(request: HttpRequest, state: str = "", kind: str = "") -> list[dict[str, Any]]:
+@paginate(CursorPagination, ordering=("-drafted_at", "-id"))
+def spms(request: HttpRequest, state: str = "", kind: str = "") -> Any:
     found = queries.visible_spms(actor_of(request))
     if state:
         found = found.filter(state=state)
     if kind:
         found = found.filter(kind=kind)
-    return [summary(s) for s in found[:200]]
+    return found
 
 
 @router.get("/replenishment/kppn/queue", response=list[SpmOut])
-def kppn_queue(request: HttpRequest) -> list[dict[str, Any]]:
+@paginate(CursorPagination, ordering=("submitted_at", "id"))
+def kppn_queue(request: HttpRequest) -> Any:
     """The KPPN's queue: submitted SPMs of the satkers it pays, oldest first."""
-    return [summary(s) for s in queries.kppn_queue(actor_of(request))[:200]]
+    return queries.kppn_queue(actor_of(request))
 
 
 @router.get("/replenishment/spms/{spm_id}", response=SpmDetailOut)
@@ -203,8 +206,9 @@ def sanction_out(notice: SanctionNotice) -> dict[str, Any]:
 
 
 @router.get("/replenishment/sanctions", response=list[SanctionOut])
-def sanctions(request: HttpRequest) -> list[dict[str, Any]]:
-    return [sanction_out(n) for n in queries.sanctions(actor_of(request))[:500]]
+@paginate(CursorPagination, ordering=("-detected_on", "-id"))
+def sanctions(request: HttpRequest) -> Any:
+    return queries.sanctions(actor_of(request))
 
 
 @router.post("/replenishment/sanctions/{notice_id}/decide", response=SanctionOut)

@@ -38,6 +38,21 @@ class SpmOut(Schema):
     last_error: str
     restored: bool
 
+    # The list endpoints give model rows, the detail endpoints dicts: both resolve.
+    @staticmethod
+    def resolve_satker_code(obj: object) -> str:
+        return str(obj["satker_code"] if isinstance(obj, dict) else obj.satker.code)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_kppn_code(obj: object) -> str:
+        return str(obj["kppn_code"] if isinstance(obj, dict) else obj.kppn.code)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_restored(obj: object) -> bool:
+        if isinstance(obj, dict):
+            return bool(obj["restored"])
+        return getattr(obj, "ledger_entry_id", None) is not None
+
 
 class SpmLineOut(Schema):
     number: str
@@ -95,6 +110,10 @@ class SanctionOut(Schema):
     detected_on: date
     decided_at: datetime | None
     decision_note: str
+
+    @staticmethod
+    def resolve_satker_code(obj: object) -> str:
+        return str(obj["satker_code"] if isinstance(obj, dict) else obj.satker.code)  # type: ignore[attr-defined]
 
 
 class DecideCutIn(Schema):

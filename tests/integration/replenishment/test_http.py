@@ -64,8 +64,10 @@ def test_api_cycle_with_idempotent_writes(
     assert signed.json()["state"] == SpmState.SUBMITTED
 
     kppn = api_as(KPPN_019)
-    queue = kppn.get("/api/v1/replenishment/kppn/queue").json()
+    queue = kppn.get("/api/v1/replenishment/kppn/queue").json()["results"]
     assert [s["id"] for s in queue] == [spm_id]
+    assert queue[0]["satker_code"] == "415256"
+    assert queue[0]["restored"] is False
     kppn.headers["Idempotency-Key"] = "approve-api-0001"
     approved = kppn.post(f"/api/v1/replenishment/spms/{spm_id}/approve")
     assert approved.status_code == 200, approved.content
@@ -76,7 +78,10 @@ def test_api_cycle_with_idempotent_writes(
 
     outsider = api_as(email("bendahara", B))
     assert outsider.get(f"/api/v1/replenishment/spms/{spm_id}").status_code == 404
-    assert outsider.get("/api/v1/replenishment/spms").json() == []
+    assert outsider.get("/api/v1/replenishment/spms").json()["results"] == []
+    mine = bendahara.get("/api/v1/replenishment/spms").json()["results"]
+    assert [(s["id"], s["restored"]) for s in mine] == [(spm_id, True)]
+    assert kppn.get("/api/v1/replenishment/sanctions").status_code == 200
 
 
 def test_pages_of_each_role(
