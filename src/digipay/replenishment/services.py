@@ -821,7 +821,7 @@ def poll_span(now: datetime | None = None) -> int:
 def check_sanctions(today: date | None = None) -> int:
     """The daily job: satkers without a GUP for the policy's months since their UP (or last
     GUP) get a warning, then a cut notice; the KPPN and the satker are told once per episode.
-    Returns how many notices were made."""
+    Overdue TUPs are told too, once per due date. Returns how many were told."""
     today = today or clock.today_jakarta()
     warning = policy.idr_in_force(PolicyKey.SANCTION_WARNING_MONTHS, today)
     cut = policy.idr_in_force(PolicyKey.SANCTION_CUT_MONTHS, today)
@@ -838,7 +838,49 @@ def check_sanctions(today: date | None = None) -> int:
             continue
         if _notice(satker, level, since, today, warning, cut, ratio):
             made += 1
-    return made
+    return made + _tell_overdue_tups(today)
+
+
+def _tell_overdue_tups(today: date) -> int:
+    """TUPs past their due date without an approved PTUP: the KPPN and the satker are told
+    once per due date (an extension gives a new one)."""
+    told = 0
+    overdue = UpAllocation.objects.filter(
+        kind=UpKind.TUP, accounted_at__isnull=True, due_date__lt=today
+    ).select_related("satker")
+    for tup in overdue:
+        with transaction.atomic():
+            if not treasury.note_tup_overdue(tup, on=today):
+                continue
+            satker = tup.satker
+            recipients = list(
+                User.objects.filter(
+                    organisation_id=int(satker.parent_id or 0),
+                    role=Role.KPPN_ADMIN,
+                    is_active=True,
+                )
+            ) + list(
+                User.objects.filter(
+                    organisation_id=satker.pk, role__in=(Role.BENDAHARA, Role.KPA), is_active=True
+                )
+            )
+            notify(
+                recipients,
+                title=_("TUP melewati batas pertanggungjawaban"),
+                body=_(
+                    "TUP satker %(code)s (SP2D %(sp2d)s, %(amount)s) belum dipertanggungjawabkan "
+                    "sampai %(due)s."
+                )
+                % {
+                    "code": satker.code,
+                    "sp2d": tup.sp2d_number,
+                    "amount": format_idr(tup.amount_idr),
+                    "due": tup.due_date.strftime("%d/%m/%Y") if tup.due_date else "-",
+                },
+                link="/kppn/sanksi/",
+            )
+            told += 1
+    return told
 
 
 def daily_sanctions(now: datetime | None = None) -> int:

@@ -36,6 +36,8 @@ class UpAllocation(models.Model):
     # TUP: accounted for by an approved SPM-PTUP (its SP2D "nihil"), or not yet.
     accounted_sp2d_number = models.CharField(max_length=40, blank=True)
     accounted_at = models.DateTimeField(null=True, blank=True)
+    # TUP: the day its lateness was last told (a later due date after an extension resets it).
+    overdue_notified_on = models.DateField(null=True, blank=True)
     ledger_entry_id = models.BigIntegerField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -295,6 +295,21 @@ def mark_tup_accounted(tup: UpAllocation, *, sp2d_number: str, by: User | None) 
 
 
 @transaction.atomic
+def note_tup_overdue(tup: UpAllocation, *, on: date) -> bool:
+    """Record that the TUP's lateness was told on ``on``; False if it already was for its
+    current due date (so the daily job tells once per due date)."""
+    tup = UpAllocation.objects.select_for_update().get(pk=tup.pk, kind=UpKind.TUP)
+    if tup.accounted_at is not None or tup.due_date is None or tup.due_date >= on:
+        return False
+    if tup.overdue_notified_on is not None and tup.overdue_notified_on > tup.due_date:
+        return False
+    tup.overdue_notified_on = on
+    tup.save(update_fields=["overdue_notified_on"])
+    audit(None, "tup.overdue", tup, after={"due_date": str(tup.due_date)})
+    return True
+
+
+@transaction.atomic
 def extend_tup(actor: User, tup: UpAllocation, *, reason: str) -> UpAllocation:
     tup = UpAllocation.objects.select_for_update().get(pk=tup.pk, kind=UpKind.TUP)
     require(actor, "up.record", tup)

@@ -12,10 +12,12 @@ import pytest
 from digipay.accounts.models import Organisation
 from digipay.core.errors import Conflict, ValidationFailed
 from digipay.ledger.models import AccountBalance
+from digipay.notifications.models import Notification
 from digipay.replenishment import queries, services
 from digipay.replenishment.models import Spm, SpmLine
 from digipay.replenishment.rules import CreditState, SpmKind, SpmState
 from digipay.treasury import chart
+from digipay.treasury import services as treasury
 from digipay.treasury.models import UpAllocation, UpKind
 
 from .conftest import (
@@ -127,3 +129,15 @@ def test_overdue_tup_is_flagged(bank: Bank, span: Span) -> None:
     assert list(queries.overdue_tups(kppn, on=tup.due_date + timedelta(days=1))) == [tup]
     assert list(queries.overdue_tups(user(BENDAHARA), on=tup.due_date + timedelta(days=1))) == [tup]
     assert list(queries.overdue_tups(kppn_admin("030"), on=tup.due_date + timedelta(days=9))) == []
+    # The daily job tells the KPPN and the Bendahara once per due date.
+    title = "TUP melewati batas pertanggungjawaban"
+    services.check_sanctions(tup.due_date)
+    assert not Notification.objects.filter(title=title).exists()
+    services.check_sanctions(tup.due_date + timedelta(days=1))
+    services.check_sanctions(tup.due_date + timedelta(days=2))
+    assert Notification.objects.filter(title=title, recipient=kppn).count() == 1
+    assert Notification.objects.filter(title=title, recipient=user(BENDAHARA)).count() == 1
+    extended = treasury.extend_tup(kppn, tup, reason="Pengadaan darurat belum selesai.")
+    assert extended.due_date is not None
+    services.check_sanctions(extended.due_date + timedelta(days=1))
+    assert Notification.objects.filter(title=title, recipient=kppn).count() == 2
