@@ -1,5 +1,6 @@
 """``digipay simulate`` end to end: its own satkers, vendors and orders through the real
-services, the real bank and SPAN simulators (subprocesses), faults on; the JSON summary's shape
+services, the real bank, MPN and SPAN simulators (subprocesses), faults on: paid, taxes
+deposited, UP replenished by GUP; the JSON summary's shape
 and every invariant true (SQLite and PostgreSQL). Then the same check after a run on a database
 that already holds the demo set and an earlier run: the prefixes keep them apart.
 
@@ -19,11 +20,13 @@ from digipay import demo as demo_set
 from digipay.accounts.models import Organisation
 from digipay.accounts.rules import OrgKind
 from digipay.demo import simulate
-from digipay.invoicing.models import Invoice
-from digipay.invoicing.rules import InvoiceState
+from digipay.invoicing.models import Invoice, TaxDeposit
+from digipay.invoicing.rules import DepositStatus, InvoiceState
 from digipay.ledger import queries as ledger_queries
+from digipay.ledger.models import AccountBalance
 from digipay.payments.models import BankInstruction
 from digipay.payments.rules import InstructionStatus
+from digipay.treasury import chart
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -68,6 +71,8 @@ def test_a_small_run_pays_everything_once_with_faults_on() -> None:
     assert counts["orders"] == counts["invoices"] == counts["paid"] == 30
     assert counts["failed"] == 0
     assert counts["gups"] == 2  # one SPM-GUP per satker, credited by the SP2D
+    assert counts["deposits"] > 0
+    assert counts["deposits_failed"] == 0
     assert counts["payments"] >= 2
     assert set(summary["elapsed_seconds"]) >= {"world", "orders", "paying", "gup", "total"}
     assert summary["throughput"]["paid_invoices_per_second"] > 0
@@ -87,6 +92,14 @@ def test_a_small_run_pays_everything_once_with_faults_on() -> None:
     assert set(done.values_list("status", flat=True)) == {InstructionStatus.DONE}
     references = list(done.values_list("bank_reference", flat=True))
     assert len(references) == len(set(references))
+    # Every tax withheld was deposited (NTPN received): nothing left payable.
+    deposits = TaxDeposit.objects.filter(invoice__in=invoices)
+    assert deposits.count() == counts["deposits"]
+    assert set(deposits.values_list("status", flat=True)) == {DepositStatus.PAID}
+    for satker in satkers:
+        for tax in chart.TAXES:
+            row = AccountBalance.objects.get(account_id=chart.tax_payable(satker, tax).pk)
+            assert row.credits_posted == row.debits_posted
     assert ledger_queries.validate_ledger() == []
     assert ledger_queries.total_of_all_postings() == 0
 

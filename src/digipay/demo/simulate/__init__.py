@@ -11,12 +11,13 @@ What it does, in order: starts the bank simulator as a subprocess and an inbox f
 notifications; makes its own world (``world.py``: prefixed satkers, people, vendors, UP);
 walks every order from the cart to a verified invoice (``cycle.py``); turns the bank's faults
 on (``--faults default``); the Bendahara of each satker pays her verified invoices in batches;
-the outbox job runs until every instruction is terminal (an outage is started half-way); then
-the faults are turned off, the notifications drained and the invariants checked
-(``checks.py``).
+the outbox job runs until every instruction is terminal (an outage is started a moment into
+the sending); then the faults are turned off, the notifications drained, the taxes deposited,
+UP replenished by GUP and the invariants checked (``checks.py``).
 
-Tax deposits (MPN) and GUP (SPAN) are not driven yet: their services were not merged when this
-was written; the summary says so in ``notes`` and the invariants check the taxes are flagged.
+Then the taxes withheld are deposited through the MPN simulator and UP Tunai is replenished
+by a GUP through the SPAN simulator (``treasury_steps.py``), all three simulators running as
+subprocesses.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from django.db import connection
 from digipay.integrations.models import BankExchange, BankNotification
 from digipay.invoicing.models import Invoice
 from digipay.invoicing.rules import InvoiceState
+from digipay.payments import deposits as tax_deposits
 from digipay.payments import rules as payment_rules
 from digipay.payments import services as payments
 from digipay.payments.models import BankInstruction, Payment
@@ -196,18 +198,20 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
     spend: Counter[int] = Counter()
     for s, v, quantity in plan:
         spend[s] += prices[v] * quantity
-    up_needed = max(spend.values()) * 112 // 100 + 1_000_000
+    up_needed = [spend[s] * 112 // 100 + 1_000_000 for s in range(options.satkers)]
 
     with banks.workspace() as workdir:
         inbox = banks.Inbox()
         sim = banks.BankSimProcess(workdir, notify_url=inbox.url, seed=options.seed)
         span = banks.SpanSimProcess(workdir, bank_url=sim.url, seed=options.seed)
+        mpn = banks.MpnSimProcess(workdir, seed=options.seed)
         gateways = banks.Gateways(sim, options.client_timeout, options.breaker_cooldown)
         original_gateway = payments.gateway_for
         try:
             with (
                 banks.banks_config(sim, workdir),
                 span.configured(),
+                mpn.configured(),
                 cycle.retry_delays(options.retry_scale),
             ):
                 payments.gateway_for = gateways
@@ -346,6 +350,19 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                         break
                 else:
                     notes.append("notifications: some still pending at the bank after 60 s")
+                # --- taxes deposited through the MPN -------------------------------------
+                t0 = time.monotonic()
+                for bank_code in banks.BANK_NAMES:
+                    found = tax_deposits.receiving_account(bank_code)
+                    if found is not None:
+                        sim.open_account(bank_code, found[0], found[1], 0)
+                deposited = treasury_steps.deposit_taxes(
+                    w, invoice_ids, deadline=time.monotonic() + options.deadline_seconds
+                )
+                elapsed["deposits"] = time.monotonic() - t0
+                elapsed["totp_wait"] = elapsed.get("totp_wait", 0.0) + deposited.waited
+                notes.extend(deposited.problems)
+
                 # --- GUP: UP Tunai replenished through SPAN ---------------------------------
                 t0 = time.monotonic()
                 gup = treasury_steps.replenish(w, deadline=time.monotonic() + 120)
@@ -384,7 +401,8 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                     "payments_paid": Payment.objects.filter(
                         pk__in=payment_ids, state="PAID"
                     ).count(),
-                    "deposits": 0,
+                    "deposits": deposited.done,
+                    "deposits_failed": deposited.failed,
                     "gups": gup.credited,
                     "notifications_received": inbox.received,
                     "worker_passes": stats.passes,
@@ -393,12 +411,9 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
             payments.gateway_for = original_gateway
             gateways.close()
             span.close()
+            mpn.close()
             sim.close()
             inbox.close()
-    notes.append(
-        "tax deposits (MPN) are not driven yet: their services had not landed; "
-        "collected taxes are checked as flagged (open deposits equal to TAX_PAYABLE)"
-    )
     total = time.monotonic() - started
     return {
         "run": w.run,

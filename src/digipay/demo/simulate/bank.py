@@ -276,6 +276,41 @@ class SpanSimProcess:
         self.log.close()
 
 
+class MpnSimProcess:
+    """The MPN (tax billing) simulator as a subprocess; Digipay's MPN settings point at it."""
+
+    def __init__(self, workdir: Path, *, seed: int) -> None:
+        self.client_id = "digipay-sim"
+        self.secret = f"sim-mpn-secret-{seed}-{free_port()}"
+        path = workdir / "mpnsim.json"
+        path.write_text(
+            json.dumps({"clients": [{"clientId": self.client_id, "secret": self.secret}]}),
+            encoding="utf-8",
+        )
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (workdir / "mpnsim.log").open("wb")
+        self.process = _start("digipay.simulators.mpnsim", path, self.port, self.log)
+        _wait_healthy(self.url, self.process, workdir / "mpnsim.log")
+
+    @contextmanager
+    def configured(self) -> Iterator[None]:
+        names = ("DIGIPAY_MPN_URL", "DIGIPAY_MPN_CLIENT_ID", "DIGIPAY_MPN_SECRET")
+        before = {name: getattr(settings, name, "") for name in names}
+        settings.DIGIPAY_MPN_URL = self.url
+        settings.DIGIPAY_MPN_CLIENT_ID = self.client_id
+        settings.DIGIPAY_MPN_SECRET = self.secret
+        try:
+            yield
+        finally:
+            for name, value in before.items():
+                setattr(settings, name, value)
+
+    def close(self) -> None:
+        _stop(self.process)
+        self.log.close()
+
+
 def _start(module: str, config: Path, port: int, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [

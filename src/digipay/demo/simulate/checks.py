@@ -6,9 +6,10 @@ bank, from the bank simulator's own books), never from the run's counters.
   postings together sum to zero.
 - ``up_never_negative``: no guarded account (UP Tunai, UP KKP, card limits …) below zero.
 - ``bank_payments_exactly_once``: the bank's debits on the run's treasurer accounts and the
-  run's ``DONE`` instructions are the same set — matched by the bank's reference and amount,
-  no instruction twice, no debit without an instruction (a duplicate or a payment Digipay did
-  not record), no ``DONE`` without a debit (recorded paid but never executed).
+  ``DONE`` instructions from them (payments and tax deposits) are the same set — matched by
+  the bank's reference and amount, no instruction twice, no debit without an instruction (a
+  duplicate or a payment Digipay did not record), no ``DONE`` without a debit (recorded paid
+  but never executed).
 - ``treasurer_bank_equals_ledger``: each treasurer account at the bank holds what the ledger
   says UP Tunai holds (posted).
 - ``invoices_paid_exactly_once``: each ``PAID`` invoice of the run has exactly one ``DONE``
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from digipay.audit.queries import verify_all
 from digipay.integrations.models import BankNotification
@@ -69,10 +70,15 @@ def up_never_negative(notes: list[str]) -> bool:
 def bank_payments_exactly_once(
     world: World, bank: BankSimProcess, payment_ids: list[int], notes: list[str]
 ) -> bool:
+    # Every transfer from the run's treasurer accounts: the payments, and the tax deposits
+    # (the outbox sends those too).
+    sources = Q(payment_id__in=payment_ids)
+    for sim in world.satkers:
+        sources |= Q(bank_code=sim.treasurer_bank, source_account=sim.treasurer_account)
     done = list(
-        BankInstruction.objects.filter(
-            payment_id__in=payment_ids, status=InstructionStatus.DONE
-        ).values_list("bank_reference", "amount_idr", "source_account")
+        BankInstruction.objects.filter(sources, status=InstructionStatus.DONE).values_list(
+            "bank_reference", "amount_idr", "source_account"
+        )
     )
     recorded = Counter(ref for ref, _amount, _source in done)
     twice = [ref for ref, n in recorded.items() if n > 1 or not ref]

@@ -103,10 +103,12 @@ def pay_batch(sim: SimSatker, invoice_ids: list[int]) -> tuple[Payment, float]:
 
 @contextmanager
 def retry_delays(scale: float) -> Iterator[None]:
-    """Compress the outbox's back-off (10 s, 20 s … 15 min) by ``scale`` for the run: the
+    """Compress the outbox's back-off (10 s, 20 s … 15 min) and the deposits' (15 s, 30 s …)
+    by ``scale`` for the run: the
     simulation cannot wait minutes between attempts. The order of attempts, the status
     inquiry before any resend and the claim with SKIP LOCKED are unchanged."""
     original = payment_rules.next_attempt_delay
+    original_deposit = payment_rules.deposit_delay
     if scale >= 1:
         yield
         return
@@ -114,11 +116,16 @@ def retry_delays(scale: float) -> Iterator[None]:
     def compressed(attempts: int) -> int:
         return max(0, round(original(attempts) * scale))
 
+    def compressed_deposit(attempts: int) -> int:
+        return max(0, round(original_deposit(attempts) * scale))
+
     payment_rules.next_attempt_delay = compressed
+    payment_rules.deposit_delay = compressed_deposit
     try:
         yield
     finally:
         payment_rules.next_attempt_delay = original
+        payment_rules.deposit_delay = original_deposit
 
 
 @dataclass

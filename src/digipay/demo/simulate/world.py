@@ -323,15 +323,15 @@ def build(
     vendor_count: int,
     rng: random.Random,
     prices: list[int],
-    up_tunai_needed: int,
+    up_tunai_needed: list[int],
     open_treasurer_account: Callable[[SimSatker, int], None],
     open_vendor_account: Callable[[str, str, str], None],
     check_account: Callable[[VendorBankAccount], VendorBankAccount],
     progress: Callable[[str, int], None],
 ) -> World:
-    """Make the run's satkers, people, vendors, products and UP. ``up_tunai_needed`` is the UP
-    Tunai each satker must hold; the bank account of its Bendahara is opened with exactly what
-    the ledger says it holds."""
+    """Make the run's satkers, people, vendors, products and UP. ``up_tunai_needed[i]`` is the
+    UP Tunai satker ``i + 1`` must hold; the bank account of its Bendahara is opened with
+    exactly what the ledger says it holds."""
     run = next_run()
     world = World(run)
     serials = _Serials()
@@ -349,7 +349,8 @@ def build(
         # the run, in whole millions.
         share = treasury_queries.kkp_share(sim.org, clock.today_jakarta())
         tunai_share = 1 - share
-        amount = -(-up_tunai_needed * tunai_share.denominator // tunai_share.numerator)
+        needed = up_tunai_needed[index - 1]
+        amount = -(-needed * tunai_share.denominator // tunai_share.numerator)
         amount = -(-amount // 1_000_000) * 1_000_000
         treasury.record_up(
             kppn_admin,
