@@ -55,6 +55,7 @@ def test_a_thousand_payments_through_timeouts_5xx_duplicates_and_an_outage() -> 
         breaker_cooldown=5,
         client_timeout=1.0,
         workers=4,
+        payments_only=True,  # the tax deposits and the GUP are the small run's (test_simulate)
     )
     summary = simulate.run(options, simulate.Progress(io.StringIO(), enabled=False))
 

@@ -76,6 +76,7 @@ class Options:
     batch: int = payment_rules.MAX_BATCH
     transfer_per_invoice: bool = False
     receipts: int = 1  # BASTs per order, each its own invoice
+    payments_only: bool = False  # stop after the payments: no tax deposits, no GUP
 
 
 class Progress:
@@ -350,24 +351,29 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
                         break
                 else:
                     notes.append("notifications: some still pending at the bank after 60 s")
-                # --- taxes deposited through the MPN -------------------------------------
-                t0 = time.monotonic()
-                for bank_code in banks.BANK_NAMES:
-                    found = tax_deposits.receiving_account(bank_code)
-                    if found is not None:
-                        sim.open_account(bank_code, found[0], found[1], 0)
-                deposited = treasury_steps.deposit_taxes(
-                    w, invoice_ids, deadline=time.monotonic() + options.deadline_seconds
-                )
-                elapsed["deposits"] = time.monotonic() - t0
-                elapsed["totp_wait"] = elapsed.get("totp_wait", 0.0) + deposited.waited
-                notes.extend(deposited.problems)
+                deposited = treasury_steps.DepositOutcome([], 0, 0, 0.0, [])
+                gup = treasury_steps.GupOutcome([], 0, 0.0, [])
+                if options.payments_only:
+                    notes.append("--payments-only: taxes not deposited, no GUP")
+                else:
+                    # --- taxes deposited through the MPN ---------------------------------
+                    t0 = time.monotonic()
+                    for bank_code in banks.BANK_NAMES:
+                        found = tax_deposits.receiving_account(bank_code)
+                        if found is not None:
+                            sim.open_account(bank_code, found[0], found[1], 0)
+                    deposited = treasury_steps.deposit_taxes(
+                        w, invoice_ids, deadline=time.monotonic() + options.deadline_seconds
+                    )
+                    elapsed["deposits"] = time.monotonic() - t0
+                    elapsed["totp_wait"] = elapsed.get("totp_wait", 0.0) + deposited.waited
+                    notes.extend(deposited.problems)
 
-                # --- GUP: UP Tunai replenished through SPAN ---------------------------------
-                t0 = time.monotonic()
-                gup = treasury_steps.replenish(w, deadline=time.monotonic() + 120)
-                elapsed["gup"] = time.monotonic() - t0
-                notes.extend(gup.problems)
+                    # --- GUP: UP Tunai replenished through SPAN ----------------------------
+                    t0 = time.monotonic()
+                    gup = treasury_steps.replenish(w, deadline=time.monotonic() + 120)
+                    elapsed["gup"] = time.monotonic() - t0
+                    notes.extend(gup.problems)
                 if inbox.collisions:
                     notes.append(
                         f"notifications: {inbox.collisions} ids were already stored by an "
@@ -466,6 +472,9 @@ def parse(argv: Sequence[str]) -> tuple[Options, bool]:
     parser.add_argument(
         "--receipts", type=int, default=1, help="partial BASTs (invoices) per order"
     )
+    parser.add_argument(
+        "--payments-only", action="store_true", help="no tax deposits and no GUP afterwards"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(list(argv))
     if not 1 <= args.satkers <= 999:
@@ -497,6 +506,7 @@ def parse(argv: Sequence[str]) -> tuple[Options, bool]:
             transfer_per_invoice=args.transfer_per_invoice,
             breaker_cooldown=args.breaker_cooldown,
             receipts=args.receipts,
+            payments_only=args.payments_only,
         ),
         args.quiet,
     )
