@@ -165,7 +165,16 @@ def refund_list_view(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     found = refunds.visible_refunds(actor)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "payments/refunds.html", {"page": page})
+    # The PPK starts a refund from a paid invoice of her satker (the latest ones here).
+    paid = (
+        invoicing_queries.visible_invoices(actor)
+        .filter(satker_id=actor.organisation_id, state=InvoiceState.PAID)
+        .select_related("vendor")
+        .order_by("-paid_at", "-id")[:20]
+        if allows(actor, "refund.request")
+        else []
+    )
+    return render(request, "payments/refunds.html", {"page": page, "paid": paid})
 
 
 @login_required

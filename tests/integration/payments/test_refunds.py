@@ -238,7 +238,9 @@ def test_refund_pages_and_api(
 ) -> None:
     invoice, line = paid(shop, run_worker)
     ppk = login_client(PPK)
-    assert 'class="empty"' in ppk.get("/pembayaran/pengembalian/").content.decode()
+    listing = ppk.get("/pembayaran/pengembalian/").content.decode()
+    assert 'class="empty"' in listing
+    assert f"/pembayaran/pengembalian/baru/{invoice.pk}/" in listing  # where the PPK starts
     form = ppk.get(f"/pembayaran/pengembalian/baru/{invoice.pk}/")
     assert form.status_code == 200
     bad = ppk.post(
