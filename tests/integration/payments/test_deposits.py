@@ -479,3 +479,48 @@ def test_the_full_demo_pays_invoices_and_deposits_their_taxes(
     demo.load(full=True)
     assert treasurer_before - bank.balance(BRI, TREASURER_A) == 2 * 11_100_000
     assert DepositRequest.objects.count() == 4
+
+
+def test_a_crash_after_each_network_step_is_resumed_without_repeating_it(
+    shop: Shop,
+    bank: Bank,
+    mpn: Mpn,
+    run_worker: Run,
+    run_all: Callable[[], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker dies right after the MPN made the billing (before Digipay recorded it), then
+    right after the MPN gave the NTPN: the next passes ask and go on — one billing, one
+    transfer, one payment report."""
+    invoice = paid_invoice(shop, run_worker)
+    pph22 = deposits_of(invoice)["PPH22"]
+    treasurer_before = bank.balance(BRI, TREASURER_A)
+    [request] = deposit([pph22.pk])
+
+    def crash(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("worker killed")
+
+    real_instruct, real_record = deposits._instruct, deposits._record
+    monkeypatch.setattr(deposits, "_instruct", crash)
+    advance()
+    request.refresh_from_db()
+    assert request.state == DepositState.BILLING
+    assert len(mpn.billings()) == 1
+    monkeypatch.setattr(deposits, "_instruct", real_instruct)
+    advance()  # asks by reference, finds it, queues the transfer
+    run_worker()
+    request.refresh_from_db()
+    assert request.state == DepositState.REPORT
+    monkeypatch.setattr(deposits, "_record", crash)
+    advance()
+    request.refresh_from_db()
+    assert request.state == DepositState.REPORT
+    assert mpn.billings()[0]["status"] == "PAID"
+    monkeypatch.setattr(deposits, "_record", real_record)
+    run_all()
+    request.refresh_from_db()
+    assert request.state == DepositState.DONE
+    assert request.ntpn == mpn.billings()[0]["ntpn"]
+    assert len(mpn.billings()) == 1
+    assert BankInstruction.objects.filter(payment__purpose=Purpose.TAX_DEPOSIT).count() == 1
+    assert treasurer_before - bank.balance(BRI, TREASURER_A) == 150_000
