@@ -319,9 +319,7 @@ def deposit_list_view(request: HttpRequest) -> HttpResponse:
         (
             d,
             rules.is_overdue(status=d.status, due_date=d.due_date, today=today),
-            rules.deposited_late(
-                status=d.status, due_date=d.due_date, deposited_on=d.deposited_on
-            ),
+            rules.deposited_late(status=d.status, due_date=d.due_date, deposited_on=d.deposited_on),
         )
         for d in page.object_list
     ]
