@@ -202,7 +202,9 @@ def run(options: Options, progress: Progress) -> dict[str, Any]:
     up_needed = [spend[s] * 112 // 100 + 1_000_000 for s in range(options.satkers)]
 
     with banks.workspace() as workdir:
-        inbox = banks.Inbox()
+        # On PostgreSQL the inbox stores notifications on its own threads, as the web
+        # server would; SQLite has one writer, so there the main thread drains a queue.
+        inbox = banks.Inbox(direct=on_postgres)
         sim = banks.BankSimProcess(workdir, notify_url=inbox.url, seed=options.seed)
         span = banks.SpanSimProcess(workdir, bank_url=sim.url, seed=options.seed)
         mpn = banks.MpnSimProcess(workdir, seed=options.seed)

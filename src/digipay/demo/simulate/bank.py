@@ -7,10 +7,11 @@ what production has — every call crosses a socket, and the simulator competes 
 a bank's latency would not. It starts with the banks and our partner keys only; the run opens
 the accounts through its admin API once it knows them.
 
-Notifications: the simulator POSTs them to a loopback HTTP server of this process. The server
-thread only queues the request and waits; the main thread hands it to
-``integrations.services.receive_notification`` (exactly what the bank-notification view does)
-and the answer goes back to the simulator. One thread touches the database, which SQLite needs.
+Notifications: the simulator POSTs them to a loopback HTTP server of this process, which hands
+each to ``integrations.services.receive_notification`` (exactly what the bank-notification
+view does) and answers the simulator. On PostgreSQL the server's request thread does it with
+its own connection, as a web server would. On SQLite (one writer) the request thread queues it
+and waits while the main thread processes the queue between passes of the outbox job.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.db import close_old_connections
 
 from digipay.integrations import services as inbox
 from digipay.integrations.banks.client import SnapClient
@@ -76,14 +78,18 @@ def _event_id(body: str) -> str:
 class Inbox:
     """Loopback receiver of the simulator's notifications (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, direct: bool = False) -> None:
+        """``direct``: process each notification on the server's own thread (its own
+        database connection: PostgreSQL); otherwise queue it for ``drain`` (SQLite)."""
         self.queue: queue.Queue[_Pending] = queue.Queue()
+        self.lock = threading.Lock()
         self.received = 0  # stored now
         self.duplicates = 0  # a second delivery of an event of this run ("Already received")
         self.refused = 0
         self.collisions = 0
         self.seen: set[str] = set()
         inbox_queue = self.queue
+        owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -93,7 +99,13 @@ class Inbox:
                     self.path,
                     self.rfile.read(length).decode("utf-8", errors="replace"),
                 )
-                inbox_queue.put(item)
+                if direct:
+                    try:
+                        owner.process(item)
+                    finally:
+                        close_old_connections()
+                else:
+                    inbox_queue.put(item)
                 if not item.done.wait(timeout=20):
                     item.status, item.answer = 503, b'{"responseCode":"5030000"}'
                 self.send_response(item.status)
@@ -123,33 +135,38 @@ class Inbox:
                 )
             except queue.Empty:
                 return handled
-            headers = {k.upper(): v for k, v in item.headers.items()}
-            try:
-                answer = inbox.receive_notification(
-                    bank_code=headers.get("X-PARTNER-ID", ""),
-                    path=item.path,
-                    timestamp=headers.get("X-TIMESTAMP", ""),
-                    signature=headers.get("X-SIGNATURE", ""),
-                    raw_body=item.body,
-                )
-                item.status, item.answer = answer.status, json.dumps(answer.body).encode()
-                if answer.status == 200:
-                    event = f"{headers.get('X-PARTNER-ID', '')}:{_event_id(item.body)}"
-                    if answer.body.get("responseMessage") != "Already received":
-                        self.received += 1
-                    elif event in self.seen:
-                        self.duplicates += 1
-                    else:
-                        # Stored by an earlier run: a new simulator numbers from 1 again.
-                        self.collisions += 1
-                    self.seen.add(event)
-                else:
-                    self.refused += 1
-            except Exception as exc:  # the bank retries: answer 500 and go on
-                item.status, item.answer = 500, json.dumps({"error": repr(exc)[:200]}).encode()
-                self.refused += 1
-            item.done.set()
+            self.process(item)
             handled += 1
+
+    def process(self, item: _Pending) -> None:
+        """One notification through ``receive_notification``, as the view does."""
+        headers = {k.upper(): v for k, v in item.headers.items()}
+        try:
+            answer = inbox.receive_notification(
+                bank_code=headers.get("X-PARTNER-ID", ""),
+                path=item.path,
+                timestamp=headers.get("X-TIMESTAMP", ""),
+                signature=headers.get("X-SIGNATURE", ""),
+                raw_body=item.body,
+            )
+            item.status, item.answer = answer.status, json.dumps(answer.body).encode()
+            event = f"{headers.get('X-PARTNER-ID', '')}:{_event_id(item.body)}"
+            with self.lock:
+                if answer.status != 200:
+                    self.refused += 1
+                elif answer.body.get("responseMessage") != "Already received":
+                    self.received += 1
+                elif event in self.seen:
+                    self.duplicates += 1
+                else:
+                    # Stored by an earlier run: a new simulator numbers from 1 again.
+                    self.collisions += 1
+                self.seen.add(event)
+        except Exception as exc:  # the bank retries: answer 500 and go on
+            item.status, item.answer = 500, json.dumps({"error": repr(exc)[:200]}).encode()
+            with self.lock:
+                self.refused += 1
+        item.done.set()
 
     def close(self) -> None:
         self.server.shutdown()
