@@ -13,15 +13,19 @@ Steps, each logged to stderr; everything lands in ``var/bench_payments/``:
    (a subprocess, as a user would) and keeps its JSON summary: paid invoices per second over
    the paying phase (first payment request to the last instruction terminal);
 3. captures the SQL of one payment, exactly as Django sends it: a one-order simulation in this
-   process with ``payments.services._pay`` (the request's transaction), ``_claim`` (the
-   worker's claim) and ``_succeed`` (the settlement: ledger, invoice, audit, notifications)
-   wrapped so that their first call runs once inside a transaction that is rolled back while
-   ``CaptureQueriesContext`` records it, then for real. Replayed in that rolled-back state the
-   statements are valid: same rows locked, same inserts, same balance updates;
-4. runs pgbench (``-c 1``, then ``-c 2``) with one script = those three transactions, each
-   ``BEGIN … ROLLBACK``: the database work of one payment without Django, psycopg, the bank
-   or the network. ROLLBACK skips the commit's WAL flush, so pgbench's rate is an upper bound
-   (bench_ledger found synchronous commit changes little on this machine);
+   process up to the Bendahara's payment, where ``payments.services._pay`` (the request's
+   transaction), ``_claim`` (the worker's claim) and ``_succeed`` (the settlement: ledger,
+   invoice, audit, notifications) run in one transaction that is rolled back while
+   ``CaptureQueriesContext`` records it; the simulation stops there. Replayed in that state
+   the statements are valid: same rows locked, same inserts, same balance updates;
+4. runs pgbench (``-c 1``, then ``-c 2``) with one script = those statements in one
+   ``BEGIN … ROLLBACK`` (as captured): the database work of one payment without Django,
+   psycopg, the bank or the network. Approximations, both making pgbench's rate an upper
+   bound: ROLLBACK skips the commit's WAL flush (bench_ledger found synchronous commit
+   changes little here), and the rows the payment itself creates get new ids on replay, so
+   the few later statements that address them by their captured id find nothing (foreign
+   keys are deferred to a commit that never comes). Rows that existed before — invoice,
+   order, satker, balance rows, audit chain head — are locked and updated as in the run;
 5. prints and writes ``results.json``: both rates and their ratio.
 """
 
@@ -37,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +101,13 @@ def simulate(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
 
 
 def capture_one_payment() -> dict[str, list[str]]:
-    """The SQL of one payment's three transactions (see the module docstring, step 3)."""
+    """The SQL of one payment's three transactions (see the module docstring, step 3).
+
+    A one-order simulation runs until the Bendahara pays; there, in one transaction that is
+    rolled back, ``_pay`` (the request), ``_claim`` (the worker takes the instruction) and
+    ``_succeed`` (the settlement, with a stand-in bank reference) run while their SQL is
+    recorded; then the simulation is stopped. The database is left exactly as before the
+    payment, so the recorded statements replay validly (same rows locked, same inserts)."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digipay.config.settings")
@@ -106,50 +115,52 @@ def capture_one_payment() -> dict[str, list[str]]:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from digipay.core import clock
     from digipay.demo import simulate as sim
     from digipay.payments import services
 
     captured: dict[str, list[str]] = {}
 
-    class _Undo(Exception):
+    class _Captured(Exception):
         pass
 
-    def wrap(name: str) -> Callable[..., Any]:
-        real = getattr(services, name)
+    real_pay = services._pay
 
-        def wrapper(*a: Any, **kw: Any) -> Any:
-            if name not in captured and (name != "_claim" or "_pay" in captured):
-                with CaptureQueriesContext(connection) as queries:
-                    try:
-                        with transaction.atomic():
-                            result = real(*a, **kw)
-                            if name == "_claim" and not result:
-                                raise _Undo
-                            captured[name] = []
-                            raise _Undo
-                    except _Undo:
-                        pass
-                if name in captured:
-                    captured[name] = [
-                        q["sql"]
-                        for q in queries.captured_queries
-                        if not re.match(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK)", q["sql"])
-                    ]
-            return real(*a, **kw)
+    def wrapper(*a: Any, **kw: Any) -> Any:
+        marks: list[tuple[str, int]] = []
+        with CaptureQueriesContext(connection) as queries:
+            try:
+                with transaction.atomic():
+                    payment = real_pay(*a, **kw)
+                    marks.append(("_pay", len(queries.captured_queries)))
+                    claimed = services._claim(clock.now())
+                    marks.append(("_claim", len(queries.captured_queries)))
+                    services._succeed(claimed[0][0], "BENCH00000001")
+                    marks.append(("_succeed", len(queries.captured_queries)))
+                    del payment
+                    raise _Captured
+            except _Captured:
+                pass
+        start = 0
+        for name, end in marks:
+            captured[name] = [
+                q["sql"]
+                for q in queries.captured_queries[start:end]
+                if not re.match(r"\s*(BEGIN|COMMIT|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK)", q["sql"])
+            ]
+            start = end
+        raise _Captured  # stop the simulation: nothing is paid for real
 
-        return wrapper
-
-    originals = {n: getattr(services, n) for n in ("_pay", "_claim", "_succeed")}
-    for name in originals:
-        setattr(services, name, wrap(name))
+    services._pay = wrapper
     try:
         sim.run(
             sim.Options(satkers=1, vendors=1, orders=1, faults="none", workers=1),
             sim.Progress(io.StringIO(), enabled=False),
         )
+    except _Captured:
+        pass
     finally:
-        for name, fn in originals.items():
-            setattr(services, name, fn)
+        services._pay = real_pay
     return captured
 
 
@@ -254,12 +265,11 @@ def main() -> None:
     missing = {"_pay", "_claim", "_succeed"} - set(captured)
     if missing:
         raise RuntimeError(f"not captured: {missing}")
-    lines: list[str] = []
+    lines: list[str] = ["BEGIN;"]
     for name in ("_pay", "_claim", "_succeed"):
         lines.append(f"-- {name}: {len(captured[name])} statements")
-        lines.append("BEGIN;")
         lines.extend(" ".join(sql.split()) + ";" for sql in captured[name])
-        lines.append("ROLLBACK;")
+    lines.append("ROLLBACK;")
     script = OUT / "one_payment.sql"
     script.write_text("\n".join(lines) + "\n")
     results["one_payment_sql"] = {name: shape(captured[name]) for name in captured}
