@@ -62,7 +62,7 @@ def test_demo_data_is_idempotent_and_prints_the_logins(db: None) -> None:
     assert "Data demo sudah ada." in out.getvalue()
     assert User.objects.count() == users
     assert demo_set.counts() == counts
-    # Three satkers with the five operational roles and an admin each.
+    # Three satkers with the five operational roles, an admin and (for SPMs) a PPSPM each.
     for code in ("415256", "652840", "527010"):
         roles = set(User.objects.filter(organisation__code=code).values_list("role", flat=True))
         assert roles == {
@@ -72,6 +72,7 @@ def test_demo_data_is_idempotent_and_prints_the_logins(db: None) -> None:
             "PPK",
             "PENERIMA_BARANG",
             "BENDAHARA",
+            "PPSPM",
         }
 
 

@@ -32,6 +32,21 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("invoicing:list"), _("Tagihan")))
     if rules.role_allows([role], "invoice.pay"):
         items.append((reverse("payments:list"), _("Pembayaran")))
+    if rules.role_allows([role], "tax_deposit.pay"):
+        items.append((reverse("payments:deposits"), _("Setoran pajak")))
+    if rules.role_allows([role], "refund.view"):
+        items.append((reverse("payments:refunds"), _("Pengembalian")))
+    if rules.role_allows([role], "card_bill.view"):
+        items.append((reverse("cardbills:list"), _("Tagihan KKP")))
+    if role in rules.SATKER_STAFF_ROLES and rules.role_allows([role], "spm.view"):
+        items.append((reverse("replenishment:overview"), _("Penggantian UP")))
+    if rules.role_allows([role], "spm.decide"):
+        items.append((reverse("replenishment:kppn_queue"), _("SPM masuk")))
+        items.append((reverse("replenishment:sanctions"), _("Sanksi UP")))
+    if role in rules.SATKER_STAFF_ROLES and rules.role_allows([role], "books.view"):
+        items.append((reverse("books:index"), _("Pembukuan")))
+    if rules.role_allows([role], "reconciliation.view"):
+        items.append((reverse("books:cases"), _("Rekonsiliasi")))
     if rules.role_allows([role], "order.cart"):
         items.append((reverse("orders:cart"), _("Keranjang")))
     vendor_roles = (Role.VENDOR_ADMIN, Role.VENDOR_STAFF, Role.VENDOR_COURIER)

@@ -253,7 +253,7 @@ def reconcile_day(
     look_end = min(now, end + rules.SETTLEMENT_WINDOW)
     try:
         statement = fetch_statement(account, start, look_end)
-    except BankError as exc:
+    except (BankError, LookupError) as exc:  # LookupError: no profile for the account's bank
         log.warning("statement of satker %s for %s failed: %s", satker.pk, day, exc)
         return _record_failure(satker, day, account, now, f"{type(exc).__name__}: {exc}")
     movements = digipay_movements(int(satker.pk), start - rules.SETTLEMENT_WINDOW, look_end)

@@ -18,10 +18,13 @@ def load(*, full: bool = True) -> bool:
     what already exists.
     """
     from digipay.accounts import demo as accounts_demo
+    from digipay.books import demo as books_demo
+    from digipay.cardbills import demo as cardbills_demo
     from digipay.catalog import demo as catalog_demo
     from digipay.invoicing import demo as invoicing_demo
     from digipay.orders import demo as orders_demo
     from digipay.payments import demo as payments_demo
+    from digipay.replenishment import demo as replenishment_demo
     from digipay.treasury import demo as treasury_demo
     from digipay.vendors import demo as vendors_demo
 
@@ -31,7 +34,10 @@ def load(*, full: bool = True) -> bool:
     treasury_demo.load()
     orders_demo.load(full=full)
     invoicing_demo.load(full=full)
-    payments_demo.load()
+    payments_demo.load(full=full)
+    cardbills_demo.load(full=full)
+    replenishment_demo.load(full=full)
+    books_demo.load(full=full)
     return created
 
 
