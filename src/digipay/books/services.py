@@ -424,7 +424,10 @@ def rerun_day(actor: User, satker: Organisation, day: date) -> ReconciliationRun
             details={"field": "day"},
         )
     run = reconcile_day(satker, day)
-    audit(actor, "reconciliation.rerun", run, after={"day": day.isoformat(), "error": run.error})
+    with transaction.atomic():
+        audit(
+            actor, "reconciliation.rerun", run, after={"day": day.isoformat(), "error": run.error}
+        )
     return run
 
 

@@ -31,7 +31,8 @@ from digipay.invoicing import services as invoicing
 from digipay.invoicing.models import Invoice
 from digipay.invoicing.rules import InvoiceState
 from digipay.orders import services as orders
-from digipay.orders.models import Order, PaymentMethod
+from digipay.orders.models import CartLine, Order, PaymentMethod
+from digipay.payments import demo as payments_demo
 from digipay.payments import services as payments
 from digipay.payments.models import BankInstruction, TreasurerAccount
 from digipay.payments.rules import OPEN_STATUSES, Source
@@ -107,11 +108,40 @@ def _buy_and_pay(satker: Organisation, bendahara: User, price_total: int) -> Non
     delivered, received, verified and paid by transfer — each step by its own person."""
     pemesan, pp = _person(satker, Role.PEMESAN), _person(satker, Role.PEJABAT_PENGADAAN)
     ppk, penerima = _person(satker, Role.PPK), _person(satker, Role.PENERIMA_BARANG)
+    # The demo Pemesan's cart holds lines of other vendors (orders' demo): set them aside so the
+    # checkout makes this one order, and put them back afterwards.
+    kept = list(
+        CartLine.objects.filter(cart__user=pemesan).values_list("product_id", "quantity", "note")
+    )
+    CartLine.objects.filter(cart__user=pemesan).delete()
+    try:
+        _order_and_pay(
+            satker, bendahara, price_total, pemesan, pp, ppk, penerima, {p for p, _q, _n in kept}
+        )
+    finally:
+        for product_id, quantity, note in kept:
+            orders.add_to_cart(
+                pemesan, product=Product.objects.get(pk=product_id), quantity=quantity, note=note
+            )
+
+
+def _order_and_pay(
+    satker: Organisation,
+    bendahara: User,
+    price_total: int,
+    pemesan: User,
+    pp: User,
+    ppk: User,
+    penerima: User,
+    in_carts: set[int],
+) -> None:
     # One order (one vendor, several lines): several same-day orders to one vendor would be
     # a split purchase.
     total = 0
     vendor: User | None = None
     for product in _products():
+        if product.pk in in_carts:  # left for the cart's lines put back afterwards
+            continue
         if total >= price_total:
             break
         price = int(product.price_idr)
@@ -187,6 +217,9 @@ def complete_gup(code: str) -> Spm | None:
         # Gross includes PPN (11%): buy a little more than the missing part before PPN.
         missing = readiness.threshold_amount - readiness.spent
         _buy_and_pay(satker, bendahara, missing * 100 // 111 + 1_000_000)
+        # The Bendahara collected PPN and withheld PPh on it: deposited before the GUP, so the
+        # SPM shows their NTPNs.
+        payments_demo.pay_and_deposit(code)
     spm = services.draft_gup(bendahara)
     services._record_signature(signer, spm.pk)
     spm = services.submit(spm.pk)

@@ -597,13 +597,14 @@ def approve_spm(actor: User, spm: Spm) -> Spm:
     spm = _decidable(actor, spm)
     remote = _call_decision(spm, actor)
     spm = _apply(spm.pk, remote, decided_by=actor)
-    audit(actor, "spm.approved", spm, after=spm.audit_state())
-    _tell_satker(
-        spm,
-        _("SP2D terbit"),
-        _("%(number)s disetujui KPPN; SP2D %(sp2d)s.")
-        % {"number": spm.number, "sp2d": spm.sp2d_number},
-    )
+    with transaction.atomic():  # the audit event is written in a transaction of its own
+        audit(actor, "spm.approved", spm, after=spm.audit_state())
+        _tell_satker(
+            spm,
+            _("SP2D terbit"),
+            _("%(number)s disetujui KPPN; SP2D %(sp2d)s.")
+            % {"number": spm.number, "sp2d": spm.sp2d_number},
+        )
     return spm
 
 
@@ -618,7 +619,8 @@ def reject_spm(actor: User, spm: Spm, *, reason: str) -> Spm:
     spm = _decidable(actor, spm)
     remote = _call_decision(spm, actor, reason)
     spm = _apply(spm.pk, remote, decided_by=actor)
-    audit(actor, "spm.rejected", spm, after={"reason": reason})
+    with transaction.atomic():
+        audit(actor, "spm.rejected", spm, after={"reason": reason})
     return spm
 
 
