@@ -38,6 +38,7 @@ from .conftest import (
     Bank,
     Shop,
     fresh_code,
+    kppn_admin,
     make_ppspm,
     paid_goods,
     user,
@@ -111,3 +112,17 @@ def test_racing_drafts_make_one_spm(shop: Shop, sim: Bank, run_worker: Any) -> N
     assert len(made) == 1, results
     assert all(isinstance(r, Conflict) for r in results if not isinstance(r, Spm)), results
     assert Spm.objects.count() == 1
+
+
+def test_decisions_outside_a_request_transaction_are_audited(
+    shop: Shop, sim: Bank, run_worker: Any
+) -> None:
+    """The KPPN's approval and rejection call SPAN outside any transaction (as the worker and
+    the demo loader do): their audit events must still be written (in one of their own)."""
+    from digipay.audit.models import AuditEvent
+
+    paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    spm = services.sign_spm(make_ppspm(), services.draft_gup(user(BENDAHARA)), otp=fresh_code())
+    spm = services.approve_spm(kppn_admin(), spm)
+    assert spm.state == SpmState.APPROVED
+    assert AuditEvent.objects.filter(action="spm.approved").count() == 1
