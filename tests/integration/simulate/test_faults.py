@@ -15,9 +15,9 @@ Size: 25 satkers × 10 orders of 10 vendors, each order received in 4 partial BA
 invoices from 250 orders: an order through the full cycle costs about 210 queries, a further
 BAST and its verification about 60). Each satker's Bendahara pays 4 payments of 10 invoices
 of distinct vendors, one TOTP step apart (django-otp accepts one code per 30 s), while four
-outbox workers send. Measured: 358 s, then 262 s (+32 s set-up) on the 2-core machine while
-other full test runs shared it (load average 3–5); not measured alone, and over the ~3-minute
-aim (see docs/adr/0025-simulate-and-the-fault-test.md for where the time goes).
+outbox workers send. Measured on the 2-core machine: 358 s, 262 s, then 163 s (+15–32 s
+set-up) as other people's full test runs came and went (load average 2–5); not measured
+alone. About 3 minutes only when the machine is quiet (docs/adr/0025 says where time goes).
 """
 
 from __future__ import annotations

@@ -110,6 +110,7 @@ def test_runs_beside_the_demo_and_an_earlier_run() -> None:
         Organisation.objects.filter(kind=OrgKind.SATKER).values_list("code", flat=True)
     )
     args = ["--satkers", "1", "--vendors", "2", "--orders", "4", "--faults", "none"]
+    args += ["--payments-only"]  # deposits and GUP: the test above
     code_1, first, _ = run([*args, "--quiet"])
     code_2, second, _ = run([*args, "--quiet", "--seed", "2"])
 
@@ -117,6 +118,8 @@ def test_runs_beside_the_demo_and_an_earlier_run() -> None:
     assert second["run"] == first["run"] + 1
     assert all(second["invariants"].values()), second["notes"]
     assert second["counts"]["paid"] == 4
+    assert second["counts"]["deposits"] == second["counts"]["gups"] == 0
+    assert "--payments-only: taxes not deposited, no GUP" in second["notes"]
     assert second["faults"] == {"profile": "none", "configured": {}, "observed": {}}
     codes = set(Organisation.objects.filter(kind=OrgKind.SATKER).values_list("code", flat=True))
     assert codes - demo_satkers == {f"9{first['run']:02d}001", f"9{second['run']:02d}001"}
