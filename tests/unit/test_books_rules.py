@@ -220,3 +220,31 @@ def test_case_transitions() -> None:
     assert rules.transition_error(CaseStatus.RESOLVED, CaseStatus.OPEN, reason) is not None
     assert rules.transition_error(CaseStatus.DISMISSED, CaseStatus.RESOLVED, reason) is not None
     assert rules.transition_error(CaseStatus.OPEN, "LOST", reason) is not None
+
+
+# --- a late LPJ blocks the next SPM -------------------------------------------------------------
+
+
+def test_overdue_lpj_is_the_earliest_month_missing_after_its_due_date() -> None:
+    first = date(2026, 10, 20)  # the satker's first UP
+    assert rules.overdue_lpj(first, set(), date(2026, 11, 10)) is None  # due today: not late
+    assert rules.overdue_lpj(first, set(), date(2026, 11, 11)) == date(2026, 10, 1)
+    assert rules.overdue_lpj(first, {date(2026, 10, 1)}, date(2026, 11, 11)) is None
+    # A late LPJ submitted no longer blocks; the next missing month does.
+    assert rules.overdue_lpj(first, {date(2026, 10, 1)}, date(2026, 12, 11)) == date(2026, 11, 1)
+    assert rules.overdue_lpj(first, {date(2026, 11, 1)}, date(2026, 12, 11)) == date(2026, 10, 1)
+    done = {date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)}
+    assert rules.overdue_lpj(first, done, date(2027, 1, 11)) is None  # December across the year
+
+
+def test_a_satker_without_up_or_new_this_month_owes_no_lpj() -> None:
+    assert rules.overdue_lpj(None, set(), date(2027, 3, 1)) is None
+    assert rules.overdue_lpj(date(2027, 2, 3), set(), date(2027, 2, 28)) is None
+    assert rules.overdue_lpj(date(2027, 2, 3), set(), date(2027, 3, 11)) == date(2027, 2, 1)
+
+
+def test_the_block_message_names_the_month_and_its_due_date() -> None:
+    assert rules.lpj_blocks_spm(date(2026, 12, 1)) == (
+        "LPJ bulan 12/2026 belum disampaikan (jatuh tempo 10/01/2027): "
+        "SPM berikutnya tidak dapat diajukan."
+    )

@@ -23,6 +23,7 @@ from digipay.books.models import Lpj, ReconciliationCase, ReconciliationRun
 from digipay.core import clock
 from digipay.core.errors import NotFound
 from digipay.ledger.models import Posting
+from digipay.treasury.models import UpAllocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,3 +238,30 @@ def lpj_of(actor: User, satker: Organisation, period: date) -> Lpj | None:
 def lpjs_of(actor: User, satker: Organisation) -> QuerySet[Lpj]:
     require(actor, "books.view", satker)
     return Lpj.objects.filter(satker=satker).order_by("-period")
+
+
+# --- the late LPJ that blocks the next SPM ------------------------------------------------------
+
+
+def overdue_lpj(satker: Organisation, today: date | None = None) -> date | None:
+    """The earliest month of the satker whose LPJ is missing past its due date (counted from
+    the month of its first UP/TUP recorded in Digipay), or None."""
+    first = (
+        UpAllocation.objects.filter(satker_id=satker.pk)
+        .order_by("recorded_at")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+    if first is None:
+        return None
+    submitted = set(Lpj.objects.filter(satker_id=satker.pk).values_list("period", flat=True))
+    return rules.overdue_lpj(
+        first.astimezone(clock.JAKARTA).date(), submitted, today or clock.today_jakarta()
+    )
+
+
+def spm_check(satker: Organisation) -> str | None:
+    """The replenishment hook (``on_spm_check``): a late LPJ blocks the satker's next SPM.
+    Returns why, or None when the satker's LPJs are up to date."""
+    month = overdue_lpj(satker)
+    return rules.lpj_blocks_spm(month) if month is not None else None

@@ -8,7 +8,7 @@ Decision: docs/adr/0024-books-lpj-reconciliation.md.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -497,6 +497,34 @@ def lpj_due_date(period: date) -> date:
 def lpj_is_late(period: date, *, submitted_on: date | None, today: date) -> bool:
     due = lpj_due_date(period)
     return (submitted_on or today) > due
+
+
+def overdue_lpj(first_held: date | None, submitted: Collection[date], today: date) -> date | None:
+    """The earliest month whose LPJ is missing past its due date, or None.
+
+    Months are counted from the one in which the satker first held UP (``first_held``, its
+    first UP/TUP recorded in Digipay): a satker that has never held UP owes no LPJ. A late
+    LPJ that has since been submitted is no longer missing. On the due date itself the LPJ
+    is not late yet (``lpj_is_late``)."""
+    if first_held is None:
+        return None
+    month = month_start(first_held)
+    while lpj_is_late(month, submitted_on=None, today=today):
+        if month not in submitted:
+            return month
+        month = next_month(month)
+    return None
+
+
+def lpj_blocks_spm(month: date) -> str:
+    """Why the satker's next SPM may not be submitted while ``month``'s LPJ is missing."""
+    return str(
+        _(
+            "LPJ bulan %(month)s belum disampaikan (jatuh tempo %(due)s): SPM berikutnya "
+            "tidak dapat diajukan."
+        )
+        % {"month": f"{month:%m/%Y}", "due": f"{lpj_due_date(month):%d/%m/%Y}"}
+    )
 
 
 def period_error(period: date, today: date) -> str | None:

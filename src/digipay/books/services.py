@@ -582,6 +582,16 @@ def lpj_figures(actor: User, satker: Organisation, period: date) -> LpjFigures:
     sid = int(satker.pk)
     try:
         statement = fetch_statement(account, start, cut_off)
+    except LookupError as exc:  # no profile for the account's bank: nothing to ask
+        log.warning("statement of satker %s for %s: %s", satker.pk, period, exc)
+        raise Conflict(
+            _(
+                "Rekening koran bank belum dapat diambil: bank %(bank)s rekening Bendahara "
+                "belum terhubung dengan Digipay."
+            )
+            % {"bank": account.bank_code},
+            code="bank_unavailable",
+        ) from exc
     except BankError as exc:
         raise Conflict(
             _("Rekening koran bank belum dapat diambil: %(why)s") % {"why": exc},

@@ -9,11 +9,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from digipay.books.models import CaseNote, Lpj, ReconciliationCase
 from digipay.books.rules import CaseStatus
 from digipay.core import clock
+from digipay.integrations.banks.registry import gateway_for as registry_gateway_for
+from digipay.payments import services as payments_services
+from digipay.payments.models import TreasurerAccount
 from digipay.worker import registry
 
 from .conftest import BENDAHARA, BRI, Bank, Records, email
@@ -208,3 +212,38 @@ def test_rerun_from_the_api_and_the_page_and_kppn_pages(
     again = client.post("/rekonsiliasi/ulang/", {"satker": satker.code, "hari": f"{today()}"})
     assert again.status_code == 302
     assert ReconciliationCase.objects.count() == 1
+
+
+def test_lpj_of_a_bank_without_a_profile_is_a_clear_refusal_not_a_500(
+    bank: Bank,
+    treasurer: str,
+    records: Records,
+    login_client: Callable[[str], Client],
+    api_as: Callable[[str], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A treasurer account at a bank Digipay has no profile for: the statement cannot be
+    asked for. The LPJ page and API say so (409 bank_unavailable), nothing is frozen."""
+    simulator = payments_services.gateway_for
+
+    def gateway_for(bank_code: str) -> Any:  # the real registry for a bank it does not know
+        return registry_gateway_for(bank_code) if bank_code == "999" else simulator(bank_code)
+
+    monkeypatch.setattr(payments_services, "gateway_for", gateway_for)
+    TreasurerAccount.objects.filter(satker=satker_a()).update(bank_code="999")
+    month = f"{clock.today_jakarta():%Y-%m}"
+    api = api_as(BENDAHARA)
+    preview = api.get(f"{API}/lpj", month=month)
+    assert preview.status_code == 409, preview.content
+    assert preview.json()["code"] == "bank_unavailable"
+    assert "999" in preview.json()["message"]
+    submitted = post(api, f"{API}/lpj", {"month": month})
+    assert submitted.status_code == 409
+    assert submitted.json()["code"] == "bank_unavailable"
+    client = login_client(BENDAHARA)
+    page = client.get("/pembukuan/lpj/", {"bulan": month})
+    assert page.status_code == 422
+    assert "Rekening koran bank belum dapat diambil" in page.content.decode()
+    done = client.post(f"/pembukuan/lpj/?satker={satker_a().code}&bulan={month}")
+    assert done.status_code == 422
+    assert not Lpj.objects.exists()
