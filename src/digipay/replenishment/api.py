@@ -103,6 +103,15 @@ def readiness(request: HttpRequest) -> dict[str, Any]:
         "threshold_idr": found.threshold_amount,
         "ready": found.ready,
         "invoices": found.invoices,
+        "held": [
+            {
+                "number": h.number,
+                "refunded_idr": h.refunded_idr,
+                "waiting": h.waiting,
+                "reason": h.reason,
+            }
+            for h in found.held
+        ],
     }
 
 

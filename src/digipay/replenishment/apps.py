@@ -9,6 +9,7 @@ class ReplenishmentConfig(AppConfig):
     verbose_name = "Penggantian UP"
 
     def ready(self) -> None:
+        from digipay.payments import refunds
         from digipay.replenishment import services
         from digipay.worker.registry import periodic
 
@@ -17,3 +18,7 @@ class ReplenishmentConfig(AppConfig):
         periodic("replenishment.poll_span", every=timedelta(seconds=30))(services.poll_span)
         # The replenishment-age sanctions: warnings and cuts, told once per episode.
         periodic("replenishment.check_sanctions", every=timedelta(days=1))(services.daily_sanctions)
+        # No refund in Digipay for an invoice already in a live SPM (SSPB outside Digipay).
+        register = getattr(refunds, "on_refund_check", None)
+        if register is not None:
+            register(services.refund_check)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from digipay.accounts import queries as account_queries
@@ -18,9 +19,10 @@ from digipay.cardbills.models import CardBill
 from digipay.cardbills.rules import CardBillState
 from digipay.core import clock
 from digipay.core.errors import NotFound
-from digipay.payments.models import PaymentInvoice
+from digipay.core.money import format_idr
+from digipay.payments.models import PaymentInvoice, Refund
 from digipay.payments.movements import Movement, MovementKind, MovementStatus
-from digipay.payments.rules import Source
+from digipay.payments.rules import RefundState, Source
 from digipay.policy import queries as policy
 from digipay.policy.rules import PolicyKey
 from digipay.replenishment import rules
@@ -34,21 +36,116 @@ OVERSEERS = frozenset({Role.KPPN_ADMIN, Role.KANWIL_ADMIN, Role.DJPB_ADMIN, Role
 # --- what a GUP may list -------------------------------------------------------------------------
 
 
-def listable_invoices(satker: Organisation) -> QuerySet[PaymentInvoice]:
-    """Invoices paid from UP Tunai (the bank executed the transfer and the ledger posted it)
-    that no live SPM lists yet: what a GUP or a PTUP may list."""
+# Refunds received in instalments (``Refund.received_idr``, being added by payments): counted
+# when the field exists, else a refund counts once RECEIVED, in full.
+_INSTALMENTS = any(f.name == "received_idr" for f in Refund._meta.get_fields())
+
+
+def with_refunds(found: QuerySet[PaymentInvoice]) -> QuerySet[PaymentInvoice]:
+    """Paid invoices annotated with their refunds: ``refunded_idr`` (received, the UP already
+    restored by them) and ``refund_expected`` (one still awaited from the vendor)."""
+    if _INSTALMENTS:  # what each refund brought so far (received in part, in full, or
+        # cancelled after some instalments): each credit restored UP Tunai by its amount
+        received = (
+            Refund.objects.filter(invoice_id=OuterRef("invoice_id"))
+            .order_by()
+            .values("invoice_id")
+            .annotate(total=Sum("received_idr"))
+            .values("total")
+        )
+    else:
+        received = (
+            Refund.objects.filter(invoice_id=OuterRef("invoice_id"), state=RefundState.RECEIVED)
+            .order_by()
+            .values("invoice_id")
+            .annotate(total=Sum("amount_idr"))
+            .values("total")
+        )
+    expected = Refund.objects.filter(invoice_id=OuterRef("invoice_id"), state=RefundState.EXPECTED)
+    return found.annotate(
+        refunded_idr=Coalesce(Subquery(received), Value(0)),
+        refund_expected=Exists(expected),
+    )
+
+
+def refunded_of(paid: PaymentInvoice) -> int:
+    """The refunds received for an invoice of a ``with_refunds`` query."""
+    return int(paid.refunded_idr)  # type: ignore[attr-defined]
+
+
+def replenishable_gross(paid: PaymentInvoice) -> int:
+    """What a GUP pays back for an invoice: its gross less the refunds received (each refund
+    already restored UP Tunai by its amount)."""
+    return int(paid.gross_idr) - refunded_of(paid)
+
+
+def _unclaimed(satker: Organisation) -> QuerySet[PaymentInvoice]:
     claimed = SpmLine.objects.filter(payment_invoice=OuterRef("pk"), active=True)
-    return (
+    return with_refunds(
         PaymentInvoice.objects.filter(
             payment__satker=satker,
             payment__source=Source.UP_TUNAI,
             active=True,
             posted_entry_id__isnull=False,
-        )
-        .exclude(Exists(claimed))
-        .select_related("payment", "invoice", "invoice__order", "invoice__vendor__organisation")
+        ).exclude(Exists(claimed))
+    ).select_related("payment", "invoice", "invoice__order", "invoice__vendor__organisation")
+
+
+def listable_invoices(satker: Organisation) -> QuerySet[PaymentInvoice]:
+    """Invoices paid from UP Tunai (the bank executed the transfer and the ledger posted it)
+    that no live SPM lists yet: what a GUP or a PTUP may list. An invoice with a refund still
+    expected waits; one whose refunds received exceed its net (SPAN's net = gross − taxes
+    cannot hold once the refunds are taken off) is left out (``held_invoices``); one refunded
+    in full (no tax withheld) has nothing left to replenish."""
+    return (
+        _unclaimed(satker)
+        .filter(Q(refund_expected=False), net_idr__gte=F("refunded_idr"))
+        .filter(gross_idr__gt=F("refunded_idr"))
         .order_by("payment__finished_at", "id")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldInvoice:
+    """A paid invoice no GUP may list now, and why."""
+
+    payment_invoice: PaymentInvoice
+    number: str
+    refunded_idr: int
+    waiting: bool  # a refund is still expected: listable once it is received
+    reason: str
+
+
+def held_invoices(satker: Organisation) -> list[HeldInvoice]:
+    """Paid invoices a GUP cannot list because of refunds: waiting for a refund still
+    expected, or left out because the refunds received exceed the invoice's net (its taxes
+    must be corrected; the GUP is asked outside Digipay)."""
+    out = []
+    found = _unclaimed(satker).filter(Q(refund_expected=True) | Q(net_idr__lt=F("refunded_idr")))
+    for paid in found.order_by("payment__finished_at", "id"):
+        if paid.refund_expected:  # type: ignore[attr-defined]
+            waiting, reason = (
+                True,
+                _(
+                    "Menunggu pengembalian dana dari vendor; tagihan dapat diajukan GUP "
+                    "setelah pengembalian diterima."
+                ),
+            )
+        else:
+            waiting, reason = (
+                False,
+                _(
+                    "Pengembalian dana (%(refunded)s) melebihi nilai bersih tagihan "
+                    "(%(net)s): pajaknya harus dikoreksi, dan GUP-nya diajukan di luar "
+                    "Digipay."
+                )
+                % {
+                    "refunded": format_idr(refunded_of(paid)),
+                    "net": format_idr(int(paid.net_idr)),
+                },
+            )
+        out.append(HeldInvoice(paid, paid.invoice.number, refunded_of(paid), waiting, str(reason)))
+    return out
 
 
 def listable_card_bills(satker: Organisation) -> QuerySet[CardBill]:
@@ -75,7 +172,7 @@ def up_tunai_given(satker: Organisation, fiscal_year: int) -> int:
 @dataclass(frozen=True, slots=True)
 class Readiness:
     up_tunai: int  # UP Tunai given this year
-    spent: int  # gross of paid invoices no live SPM lists yet (not yet replenished)
+    spent: int  # gross less refunds received of the invoices a GUP may list now
     in_progress: int  # gross of invoices in SPMs not yet credited
     threshold: Fraction
     threshold_amount: int
@@ -83,14 +180,15 @@ class Readiness:
     invoices: int
     card_bills: int  # paid KKP bills waiting for a GUP KKP
     card_bills_idr: int
+    held: tuple[HeldInvoice, ...] = ()  # paid invoices held back by refunds
 
 
 def gup_readiness(satker: Organisation, on: date | None = None) -> Readiness:
     on = on or clock.today_jakarta()
     given = up_tunai_given(satker, on.year)
     threshold = policy.value_in_force(PolicyKey.GUP_THRESHOLD, on)
-    free = listable_invoices(satker)
-    spent = int(free.aggregate(total=Sum("gross_idr"))["total"] or 0)
+    free = list(listable_invoices(satker))
+    spent = sum(replenishable_gross(p) for p in free)
     in_progress = int(
         SpmLine.objects.filter(
             spm__satker=satker,
@@ -109,11 +207,12 @@ def gup_readiness(satker: Organisation, on: date | None = None) -> Readiness:
         threshold=threshold,
         threshold_amount=rules.threshold_amount(given, threshold),
         ready=rules.gup_ready(spent=spent, up_tunai=given, threshold=threshold),
-        invoices=free.count(),
+        invoices=len(free),
         card_bills=listable_card_bills(satker).count(),
         card_bills_idr=int(
             listable_card_bills(satker).aggregate(total=Sum("total_idr"))["total"] or 0
         ),
+        held=tuple(held_invoices(satker)),
     )
 
 
@@ -243,19 +342,30 @@ _MOVEMENT_STATUS = {
 
 
 def treasurer_movements(satker_id: int, start: datetime, end: datetime) -> list[Movement]:
-    """The SP2D credits (GUP, GUP KKP, TUP) into the satker's treasurer account whose SP2D
-    was issued (approved) within [start, end): direction +1, remark ``SP2D <number>`` as the
-    bank's statement shows it, DONE once SPAN reports the bank booked it."""
+    """The SP2D credits (GUP, GUP KKP, TUP) into the satker's treasurer account of which
+    anything happened within [start, end): the SP2D issued (approved), the bank's credit
+    (SPAN's ``credited_at``) or Digipay's restoring of UP (the ledger entry) — a credit retried
+    days after the approval is found on the day it lands. Direction +1, remark
+    ``SP2D <number>`` as the bank's statement shows it, DONE once Digipay posted it, with
+    ``settled_at`` the time it posted."""
+
+    def within(field: str) -> Q:
+        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
     spms = Spm.objects.filter(
+        within("decided_at") | within("credited_at") | within("restored_at"),
         satker_id=satker_id,
         kind__in=rules.MONEY_KINDS,
         state=SpmState.APPROVED,
-        decided_at__gte=start,
-        decided_at__lt=end,
     ).order_by("decided_at", "id")
     out = []
     for spm in spms:
-        status = _MOVEMENT_STATUS.get(CreditState(spm.credit_status), MovementStatus.OPEN)
+        if spm.ledger_entry_id and spm.restored_at is not None:
+            status = MovementStatus.DONE
+        else:
+            status = _MOVEMENT_STATUS.get(CreditState(spm.credit_status), MovementStatus.OPEN)
+            if status == MovementStatus.DONE:  # credited but not posted yet: still open
+                status = MovementStatus.OPEN
         assert spm.decided_at is not None
         out.append(
             Movement(
@@ -267,12 +377,24 @@ def treasurer_movements(satker_id: int, start: datetime, end: datetime) -> list[
                 partner_reference=spm.sp2d_number,
                 remark=spm.remark,
                 created_at=spm.decided_at,
-                settled_at=spm.credited_at,
+                settled_at=spm.restored_at if status == MovementStatus.DONE else None,
                 entry_ids=(int(spm.ledger_entry_id),) if spm.ledger_entry_id else (),
                 source=f"replenishment.spm:{spm.pk}",
             )
         )
     return out
+
+
+def spm_listing(invoice_id: int) -> Spm | None:
+    """The live SPM (not rejected or cancelled) that lists the invoice, if any."""
+    line = (
+        SpmLine.objects.filter(
+            payment_invoice__invoice_id=invoice_id, active=True, spm__state__in=rules.LIVE_STATES
+        )
+        .select_related("spm")
+        .first()
+    )
+    return line.spm if line is not None else None
 
 
 def kppn_of(satker: Organisation) -> Organisation | None:

@@ -5,14 +5,26 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 
+class HeldInvoiceOut(Schema):
+    number: str
+    refunded_idr: int = Field(description="Pengembalian dana yang sudah diterima")
+    waiting: bool = Field(description="Masih menunggu pengembalian dana dari vendor")
+    reason: str
+
+
 class ReadinessOut(Schema):
     up_tunai_idr: int = Field(description="UP Tunai diberikan tahun ini")
-    spent_idr: int = Field(description="Bruto tagihan terbayar yang belum dicantumkan di SPM")
+    spent_idr: int = Field(
+        description="Bruto tagihan terbayar (dikurangi pengembalian dana) yang dapat diajukan GUP"
+    )
     in_progress_idr: int = Field(description="Bruto tagihan di SPM yang belum dikreditkan")
     threshold: str = Field(description="Ambang GUP (kebijakan), mis. 1/2")
     threshold_idr: int
     ready: bool
     invoices: int
+    held: list[HeldInvoiceOut] = Field(
+        default_factory=list, description="Tagihan terbayar yang tertahan oleh pengembalian dana"
+    )
 
 
 class SpmOut(Schema):

@@ -18,7 +18,7 @@ its number before it is sent again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -42,6 +42,7 @@ from digipay.integrations.span.errors import (
     SpanRejected,
     SpanUnavailable,
 )
+from digipay.invoicing.models import Invoice
 from digipay.ledger import services as ledger
 from digipay.ledger.rules import Leg
 from digipay.notifications.services import notify
@@ -64,6 +65,44 @@ class SpanBusy(DomainError):
 
     status = 503
     default_code = "span_unavailable"
+
+
+# --- checks other apps add before an SPM that asks for money --------------------------------------
+
+SpmCheck = Callable[[Organisation], str | None]
+# The registered checks (apps above this one add theirs in ``ready()``: the books app refuses
+# the next SP2D while an LPJ is late, DOMAIN.md §5). A module-level list tests may patch.
+SPM_CHECKS: list[SpmCheck] = []
+
+
+def on_spm_check(check: SpmCheck) -> None:
+    """Register a check run before ``draft_gup``, ``draft_gup_kkp`` and ``request_tup``: it
+    returns a message (Indonesian, for the Bendahara) to refuse the SPM, else ``None``."""
+    if check not in SPM_CHECKS:
+        SPM_CHECKS.append(check)
+
+
+def _refuse_if_blocked(satker: Organisation) -> None:
+    for check in list(SPM_CHECKS):
+        message = check(satker)
+        if message:
+            raise Conflict(message, code="spm_blocked")
+
+
+def refund_check(invoice: Invoice) -> str | None:
+    """Registered with ``payments.refunds.on_refund_check``: an invoice in a live SPM gets no
+    refund in Digipay (UP was or will be restored for all of it; money the vendor returns
+    after the GUP goes to the Kas Negara by SSPB, outside Digipay)."""
+    spm = queries.spm_listing(int(invoice.pk))
+    if spm is None:
+        return None
+    return str(
+        _(
+            "Tagihan sudah diajukan dalam SPM %(number)s; pengembalian setelah penggantian UP "
+            "disetor ke Kas Negara (SSPB) di luar Digipay."
+        )
+        % {"number": spm.number}
+    )
 
 
 # --- drafting ------------------------------------------------------------------------------------
@@ -161,9 +200,26 @@ def _add_lines(spm: Spm, paid: list[PaymentInvoice]) -> tuple[int, int]:
     """The SPM's lines from paid invoices, with SPAN's checks made first; (gross, taxes)."""
     listed = []
     for line in paid:
+        # Refunds received already restored UP Tunai: the SPM pays back the rest (gross and
+        # net less the refunds; the taxes withheld stay as they were).
+        refunded = queries.refunded_of(line)
+        if int(line.net_idr) < refunded:
+            raise Conflict(
+                _(
+                    "Pengembalian dana tagihan %(number)s melebihi nilai bersihnya; pajaknya "
+                    "harus dikoreksi dan penggantiannya diajukan di luar Digipay."
+                )
+                % {"number": line.invoice.number},
+                code="refund_exceeds_net",
+            )
         taxes = rules.tax_codes({str(k): int(v) for k, v in dict(line.taxes).items()})
         listed.append(
-            rules.ListedInvoice(line.invoice.number, int(line.gross_idr), int(line.net_idr), taxes)
+            rules.ListedInvoice(
+                line.invoice.number,
+                int(line.gross_idr) - refunded,
+                int(line.net_idr) - refunded,
+                taxes,
+            )
         )
     if problem := rules.listing_error(listed):
         log.error("SPM %s cannot list its invoices: %s", spm.number, problem)
@@ -201,6 +257,7 @@ def draft_gup(actor: User, *, payment_invoice_ids: Sequence[int] | None = None) 
     given this year."""
     satker = _satker_of(actor)
     require(actor, "spm.draft", satker)
+    _refuse_if_blocked(satker)
     paid = _pick(satker, payment_invoice_ids)
     if not paid:
         raise Conflict(
@@ -210,7 +267,7 @@ def draft_gup(actor: User, *, payment_invoice_ids: Sequence[int] | None = None) 
     today = clock.today_jakarta()
     given = queries.up_tunai_given(satker, today.year)
     threshold = policy.value_in_force(PolicyKey.GUP_THRESHOLD, today)
-    spent = sum(int(p.gross_idr) for p in paid)
+    spent = sum(queries.replenishable_gross(p) for p in paid)
     if not rules.gup_ready(spent=spent, up_tunai=given, threshold=threshold):
         raise Conflict(
             _(
@@ -242,6 +299,7 @@ def draft_gup_kkp(actor: User, *, card_bill_ids: Sequence[int] | None = None) ->
     Dr UP_KKP / Cr KKP_BILL_PAID)."""
     satker = _satker_of(actor)
     require(actor, "spm.draft", satker)
+    _refuse_if_blocked(satker)
     free = queries.listable_card_bills(satker)
     if card_bill_ids is None:
         bills = list(free)
@@ -260,17 +318,29 @@ def draft_gup_kkp(actor: User, *, card_bill_ids: Sequence[int] | None = None) ->
         )
     # SPAN lists the invoices behind the bill: the card payments the bank billed. Their nets
     # are what the card was charged, so they must add up to the bills' totals; their gross
-    # (with any tax withheld on a card payment) is the SP2D's amount.
+    # (with any tax withheld on a card payment) less the refunds received (which restored UP
+    # Tunai already) is the SP2D's amount.
     charged = CardBillLine.objects.filter(
         bill__in=bills, on_bill=True, instruction__isnull=False
     ).values_list("instruction_id", flat=True)
     paid = list(
-        PaymentInvoice.objects.filter(
-            instruction_id__in=list(charged), active=True, posted_entry_id__isnull=False
+        queries.with_refunds(
+            PaymentInvoice.objects.filter(
+                instruction_id__in=list(charged), active=True, posted_entry_id__isnull=False
+            )
         )
         .select_related("payment", "invoice", "invoice__order", "invoice__vendor__organisation")
         .order_by("id")
     )
+    if waiting := [p.invoice.number for p in paid if p.refund_expected]:  # type: ignore[attr-defined]
+        raise Conflict(
+            _(
+                "Pengembalian dana atas tagihan %(numbers)s masih ditunggu dari vendor; GUP KKP "
+                "dapat diajukan setelah pengembalian diterima."
+            )
+            % {"numbers": ", ".join(waiting)},
+            code="refund_expected",
+        )
     total = sum(int(b.total_idr) for b in bills)
     if not paid or sum(int(p.net_idr) for p in paid) != total:
         raise Conflict(
@@ -303,6 +373,7 @@ def request_tup(actor: User, *, amount_idr: int, reason: str) -> Spm:
     KPPN decides. One TUP at a time: a satker with a TUP not yet accounted for asks no other."""
     satker = _satker_of(actor)
     require(actor, "tup.request", satker)
+    _refuse_if_blocked(satker)
     if not isinstance(amount_idr, int) or isinstance(amount_idr, bool) or amount_idr <= 0:
         raise ValidationFailed(
             _("Besaran TUP harus lebih dari nol."), details={"field": "amount_idr"}
@@ -366,7 +437,7 @@ def draft_ptup(
         )
     paid, total = [], 0
     for p in window:
-        if total + int(p.gross_idr) > tup.amount_idr:
+        if total + queries.replenishable_gross(p) > tup.amount_idr:
             if payment_invoice_ids is not None:
                 raise Conflict(
                     _("Tagihan yang dicantumkan melebihi TUP %(amount)s.")
@@ -375,7 +446,7 @@ def draft_ptup(
                 )
             continue
         paid.append(p)
-        total += int(p.gross_idr)
+        total += queries.replenishable_gross(p)
     if not paid:
         raise Conflict(
             _("Belum ada tagihan yang dibayar dalam masa TUP."), code="nothing_to_account"

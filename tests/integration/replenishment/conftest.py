@@ -167,6 +167,7 @@ __all__ = [
     "PPK",
     "PPSPM",
     "TREASURER_A",
+    "TREASURER_BALANCE",
     "A",
     "B",
     "Bank",

@@ -248,6 +248,48 @@ def test_treasurer_movements_show_the_sp2d_credit(
     assert queries.treasurer_movements(satker_a().pk, start - timedelta(days=2), start) == []
 
 
+def test_treasurer_movements_find_a_credit_retried_days_after_the_sp2d(
+    shop: Shop, bank: Bank, span: Span, run_worker: Run
+) -> None:
+    """The SP2D is issued but its credit fails (the treasurer's account is inactive); three
+    days later the KPPN retries and Digipay restores UP. The movement is found in the window
+    of the day it posted (not only the SP2D's), DONE, settled when Digipay posted it."""
+    paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    spm = services.sign_spm(make_ppspm(), services.draft_gup(user(BENDAHARA)), otp=fresh_code())
+    bank.admin("PUT", f"/admin/accounts/{BRI}/{span.treasurer}", {"status": "INACTIVE"})
+    try:
+        spm = services.approve_spm(kppn_admin(), spm)
+    finally:
+        bank.admin("PUT", f"/admin/accounts/{BRI}/{span.treasurer}", {"status": "ACTIVE"})
+    assert spm.credit_status == CreditState.FAILED
+    assert spm.decided_at is not None
+    decided = spm.decided_at - timedelta(days=3)  # the SP2D was issued three days ago
+    Spm.objects.filter(pk=spm.pk).update(decided_at=decided)
+    sp2d_day = (decided - timedelta(hours=1), decided + timedelta(hours=1))
+    [open_one] = queries.treasurer_movements(satker_a().pk, *sp2d_day)
+    assert open_one.status == MovementStatus.FAILED
+    assert open_one.settled_at is None
+
+    spm = services.retry_credit(kppn_admin(), spm)
+    assert spm.credit_status == CreditState.CREDITED
+    assert spm.restored_at is not None
+    today = (spm.restored_at - timedelta(hours=1), spm.restored_at + timedelta(hours=1))
+    [movement] = queries.treasurer_movements(satker_a().pk, *today)
+    assert movement.status == MovementStatus.DONE
+    assert movement.created_at == decided
+    assert movement.settled_at == spm.restored_at
+    assert movement.entry_ids == (spm.ledger_entry_id,)
+    # Still found from the SP2D's day, now settled; not in a window touching neither.
+    [again] = queries.treasurer_movements(satker_a().pk, *sp2d_day)
+    assert again.status == MovementStatus.DONE
+    assert (
+        queries.treasurer_movements(
+            satker_a().pk, decided + timedelta(hours=2), decided + timedelta(days=1)
+        )
+        == []
+    )
+
+
 def test_lost_answers_of_span_are_resolved_by_asking(
     shop: Shop, bank: Bank, span: Span, run_worker: Run
 ) -> None:
