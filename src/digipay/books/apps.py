@@ -9,8 +9,12 @@ class BooksConfig(AppConfig):
     verbose_name = "Pembukuan"
 
     def ready(self) -> None:
-        from digipay.books import services
+        from digipay.books import queries, services
+        from digipay.replenishment.services import on_spm_check
         from digipay.worker.registry import periodic
+
+        # A late LPJ blocks the satker's next SPM (GUP, GUP KKP, TUP) until it is submitted.
+        on_spm_check(queries.spm_check)
 
         # The daily three-way reconciliation of every treasurer account (the last few days:
         # a re-run finds its cases again, a later run catches what became late).
