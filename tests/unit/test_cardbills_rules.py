@@ -3,7 +3,7 @@ month, the due date and what may be done in each state."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -113,3 +113,46 @@ def test_what_each_state_allows() -> None:
     assert rules.bill_remark("BRI-KKP-415256-01", date(2026, 11, 1)) == (
         "KKP BRI-KKP-415256-01 2026-11"
     )
+
+
+def test_a_charge_after_the_booking_cutoff_not_billed_is_expected_on_the_next_bill() -> None:
+    month = date(2026, 11, 1)
+    end = rules.month_end(month)
+    assert end == datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # midnight Jakarta, 1 December
+    assert rules.after_cutoff(end - rules.BANK_BOOKING_CUTOFF, month)
+    assert rules.after_cutoff(datetime(2026, 11, 30, 16, 59, tzinfo=UTC), month)  # 23:59 WIB
+    assert not rules.after_cutoff(end - rules.BANK_BOOKING_CUTOFF - timedelta(seconds=1), month)
+    assert not rules.after_cutoff(end, month)  # already next month
+    edge = CardPayment(5, "R5", "DGP5", 700_000, True, at_edge=True)
+    found = rules.match_lines([BankLine("R1", "DGP1", 100)], [pay(1, "R1", 100), edge])
+    assert [(m.line_index, m.instruction_id, m.match) for m in found] == [
+        (0, 1, LineMatch.MATCHED),
+        (None, 5, LineMatch.NEXT_BILL),
+    ]
+    assert rules.all_match(found)  # it does not block verification
+    # Billed this month after all: matched as usual.
+    [m] = rules.match_lines([BankLine("R5", "", 700_000)], [edge])
+    assert m.match == LineMatch.MATCHED
+    # A charge before the cut-off missing from the bill is a mismatch.
+    [m] = rules.match_lines([], [pay(6, "R6", 10)])
+    assert m.match == LineMatch.NOT_BILLED
+    assert not rules.all_match([m])
+
+
+def test_only_a_bill_fetched_after_its_month_ended_is_verified() -> None:
+    month = date(2026, 11, 1)
+    assert not rules.fetched_final(month, datetime(2026, 11, 30, 16, 59, tzinfo=UTC))
+    assert rules.fetched_final(month, datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+    problem = rules.verify_error(CardBillState.RECEIVED, matches=True, final=False)
+    assert problem is not None
+    assert "final" in problem
+    assert rules.dispute_error(CardBillState.RECEIVED, matches=False, reason="x", final=False)
+    assert rules.verify_error(CardBillState.RECEIVED, matches=True, final=True) is None
+
+
+def test_a_bill_paid_outside_digipay_is_refused() -> None:
+    assert rules.pay_error(CardBillState.VERIFIED, total_idr=1_000, paid_idr=0) is None
+    partly = rules.pay_error(CardBillState.VERIFIED, total_idr=1_000_000, paid_idr=400_000)
+    assert partly is not None
+    assert "400.000" in partly
+    assert rules.pay_error(CardBillState.VERIFIED, total_idr=1_000, paid_idr=1_000) is not None

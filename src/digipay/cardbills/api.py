@@ -16,7 +16,7 @@ from digipay.accounts.api import actor_of
 from digipay.accounts.models import User
 from digipay.cardbills import queries, rules, services
 from digipay.cardbills.models import CardBill
-from digipay.cardbills.rules import LineMatch
+from digipay.cardbills.rules import NOT_MISMATCH
 from digipay.cardbills.schemas import (
     CardBillDetailOut,
     CardBillOut,
@@ -32,7 +32,7 @@ router = Router(tags=["cardbills"])
 
 def _summary(bill: CardBill, mismatches: int | None = None) -> dict[str, Any]:
     if mismatches is None:
-        mismatches = bill.lines.exclude(match=LineMatch.MATCHED).count()
+        mismatches = bill.lines.exclude(match__in=NOT_MISMATCH).count()
     return {
         "id": bill.pk,
         "satker_code": bill.satker.code,
@@ -41,6 +41,7 @@ def _summary(bill: CardBill, mismatches: int | None = None) -> dict[str, Any]:
         "billing_month": rules.month_text(bill.billing_month),
         "state": bill.state,
         "total_idr": bill.total_idr,
+        "paid_idr": bill.paid_idr,
         "due_date": bill.due_date,
         "due_date_source": bill.due_date_source,
         "overdue": queries.is_overdue(bill),
@@ -87,7 +88,7 @@ def _detail(bill: CardBill) -> dict[str, Any]:
 def card_bills(request: HttpRequest, state: str = "") -> Any:
     """Card bills of the satkers in reach; ``state`` filters (or ``OVERDUE``)."""
     found = queries.visible_bills(actor_of(request), state).select_related("payment")
-    return found.annotate(open_mismatches=Count("lines", filter=~Q(lines__match=LineMatch.MATCHED)))
+    return found.annotate(open_mismatches=Count("lines", filter=~Q(lines__match__in=NOT_MISMATCH)))
 
 
 @router.get("/card-bills/{bill_id}", response=CardBillDetailOut)

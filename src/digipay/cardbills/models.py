@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from digipay.accounts.models import Organisation, User
-from digipay.cardbills.rules import CardBillState, DueDateSource, LineMatch
+from digipay.cardbills.rules import NOT_MISMATCH, CardBillState, DueDateSource, LineMatch
 from digipay.payments.models import BankInstruction, Payment
 from digipay.treasury.models import KkpCard
 
@@ -32,13 +32,16 @@ class CardBill(models.Model):
     # The bank's view of the card when the bill was read (shown, not used in any sum).
     credit_limit_idr = models.BigIntegerField(null=True, blank=True)
     available_limit_idr = models.BigIntegerField(null=True, blank=True)
+    # What the bank says was already paid on this bill, as of the latest fetch (its
+    # ``paidAmount``): anything paid outside Digipay makes the bill unpayable here (ADR 0022).
+    paid_idr = models.BigIntegerField(default=0)
     due_date = models.DateField()
     due_date_source = models.CharField(max_length=4, choices=DueDateSource.choices)
     # Where the bill is paid: the issuing bank's account for it (the bank's card settlement).
     pay_to_bank_code = models.CharField(max_length=3)
     pay_to_account_no = models.CharField(max_length=20)
     pay_to_name = models.CharField(max_length=150, blank=True)
-    fetched_at = models.DateTimeField()
+    fetched_at = models.DateTimeField()  # the latest fetch (final once after the month ends)
     fetched_by = models.ForeignKey(  # None: the worker's monthly job
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -72,6 +75,7 @@ class CardBill(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["card", "billing_month"], name="card_bill_once"),
             models.CheckConstraint(condition=Q(total_idr__gte=0), name="card_bill_total"),
+            models.CheckConstraint(condition=Q(paid_idr__gte=0), name="card_bill_paid_idr"),
             models.CheckConstraint(
                 condition=~Q(state="PAID") | Q(paid_at__isnull=False), name="card_bill_paid_at"
             ),
@@ -136,7 +140,8 @@ class CardBillLine(models.Model):
                 name="card_bill_line_billed",
             ),
             models.CheckConstraint(
-                condition=Q(on_bill=True) | (Q(match="NOT_BILLED") & Q(instruction__isnull=False)),
+                condition=Q(on_bill=True)
+                | (Q(match__in=["NOT_BILLED", "NEXT_BILL"]) & Q(instruction__isnull=False)),
                 name="card_bill_line_not_billed",
             ),
             models.UniqueConstraint(
@@ -151,4 +156,4 @@ class CardBillLine(models.Model):
 
     @property
     def mismatch(self) -> bool:
-        return self.match != LineMatch.MATCHED
+        return self.match not in NOT_MISMATCH

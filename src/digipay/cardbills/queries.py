@@ -77,11 +77,14 @@ def reconciliation(bill: CardBill) -> Reconciliation:
     billed = [line for line in lines if line.on_bill]
     not_billed = [line for line in lines if not line.on_bill]
     billed_idr = sum(int(line.amount_idr or 0) for line in billed)
-    digipay_idr = sum(int(line.digipay_amount_idr or 0) for line in lines)
+    # A payment expected on the next bill is not part of this one.
+    digipay_idr = sum(
+        int(line.digipay_amount_idr or 0) for line in lines if line.match != LineMatch.NEXT_BILL
+    )
     return Reconciliation(
         billed=billed,
         not_billed=not_billed,
-        mismatches=sum(1 for line in lines if line.match != LineMatch.MATCHED),
+        mismatches=sum(1 for line in lines if line.mismatch),
         billed_idr=billed_idr,
         digipay_idr=digipay_idr,
         difference_idr=billed_idr - digipay_idr,

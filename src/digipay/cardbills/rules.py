@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -19,6 +19,10 @@ from digipay.core import calendar, clock
 # (settings.DIGIPAY_KKP_BILL_DUE_WORKDAYS); used only when the bank gives no due date.
 DEFAULT_DUE_WORKDAYS = 5
 MAX_REASON = 1000
+# The issuer's booking cut-off: a charge Digipay finished less than this before the Jakarta
+# month ends may be booked by the bank on the 1st of the next month (its day closes early), so
+# it may be billed next month instead (ADR 0022, "Matching").
+BANK_BOOKING_CUTOFF = timedelta(hours=2)
 
 
 class CardBillState(models.TextChoices):
@@ -38,6 +42,9 @@ class LineMatch(models.TextChoices):
     NO_PAYMENT = "NO_PAYMENT", gettext_lazy("Tidak ada pembayaran Digipay")
     # A Digipay card payment of the month that the bank did not bill.
     NOT_BILLED = "NOT_BILLED", gettext_lazy("Tidak ada di tagihan bank")
+    # A Digipay card payment of the month's last hours (after the bank's booking cut-off) that
+    # the bank did not bill this month: expected on next month's bill, not a mismatch here.
+    NEXT_BILL = "NEXT_BILL", gettext_lazy("Diharapkan di tagihan berikutnya")
 
 
 class DueDateSource(models.TextChoices):
@@ -46,6 +53,8 @@ class DueDateSource(models.TextChoices):
 
 
 FETCH_REPLACEABLE = (CardBillState.RECEIVED, CardBillState.DISPUTED)
+# Line results that do not stop verification.
+NOT_MISMATCH = (LineMatch.MATCHED, LineMatch.NEXT_BILL)
 PAYABLE = (CardBillState.VERIFIED,)
 
 
@@ -92,6 +101,24 @@ def month_ended(month: date, today: date) -> bool:
     return next_month(month) <= today
 
 
+def month_end(month: date) -> datetime:
+    """The instant the (Jakarta) month ends: midnight starting the next month."""
+    return datetime.combine(next_month(month), time.min, tzinfo=clock.JAKARTA)
+
+
+def fetched_final(month: date, fetched_at: datetime) -> bool:
+    """A bill fetched after its month ended is the bank's final bill; one fetched before is
+    the running bill (charges so far), which must be fetched again before it is verified."""
+    return fetched_at >= month_end(month)
+
+
+def after_cutoff(moment: datetime, month: date) -> bool:
+    """Whether a charge finished at ``moment`` is from ``month``'s last hours, after the
+    bank's booking cut-off (the bank may bill it next month)."""
+    end = month_end(month)
+    return end - BANK_BOOKING_CUTOFF <= moment < end
+
+
 def jakarta_month(moment: datetime) -> date:
     """The Jakarta calendar month of an instant (the bank bills by Jakarta month)."""
     local = moment.astimezone(clock.JAKARTA)
@@ -135,6 +162,9 @@ class CardPayment:
     partner_reference_no: str
     amount_idr: int
     in_month: bool  # made in the billing month (if not billed, it is missing from the bill)
+    # Made in the month's last hours, after the bank's booking cut-off: if not billed, it is
+    # expected on next month's bill (NEXT_BILL), not missing.
+    at_edge: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +179,9 @@ def match_lines(lines: Sequence[BankLine], payments: Iterable[CardPayment]) -> l
     """Pair each bank line with a Digipay card payment by reference — the bank's reference
     number, or the partner reference Digipay sent (both are unique per charge) — then compare
     amounts to the rupiah. Digipay payments of the month that no line names are reported as
-    not billed. A payment pairs with at most one line: a second line naming it has none."""
+    not billed — or, made after the bank's booking cut-off on the month's last day, as expected
+    on the next bill. A payment pairs with at most one line: a second line naming it has
+    none."""
     by_ref: dict[str, CardPayment] = {}
     pool = list(payments)
     for p in pool:
@@ -178,22 +210,32 @@ def match_lines(lines: Sequence[BankLine], payments: Iterable[CardPayment]) -> l
         )
     for p in pool:
         if p.in_month and p.instruction_id not in used:
-            out.append(Match(None, p.instruction_id, LineMatch.NOT_BILLED, p.amount_idr))
+            found_match = LineMatch.NEXT_BILL if p.at_edge else LineMatch.NOT_BILLED
+            out.append(Match(None, p.instruction_id, found_match, p.amount_idr))
     return out
 
 
 def all_match(matches: Iterable[Match]) -> bool:
-    return all(m.match == LineMatch.MATCHED for m in matches)
+    """Every line matches and nothing is missing (a payment expected on the next bill is not
+    missing)."""
+    return all(m.match in NOT_MISMATCH for m in matches)
 
 
 # --- decisions -------------------------------------------------------------------------------
 
 
-def verify_error(state: str, *, matches: bool, ended: bool = True) -> str | None:
+def verify_error(
+    state: str, *, matches: bool, ended: bool = True, final: bool = True
+) -> str | None:
     if state != CardBillState.RECEIVED:
         return _("Tagihan ini tidak menunggu verifikasi.")
     if not ended:
         return _("Bulan tagihan belum berakhir; tagihan berjalan belum dapat diverifikasi.")
+    if not final:
+        return _(
+            "Tagihan ini diambil sebelum bulan tagihan berakhir; ambil tagihan final dari bank "
+            "terlebih dahulu."
+        )
     if not matches:
         return _(
             "Tagihan tidak cocok dengan pembayaran kartu di Digipay; catat sanggahan untuk "
@@ -202,11 +244,18 @@ def verify_error(state: str, *, matches: bool, ended: bool = True) -> str | None
     return None
 
 
-def dispute_error(state: str, *, matches: bool, reason: str, ended: bool = True) -> str | None:
+def dispute_error(
+    state: str, *, matches: bool, reason: str, ended: bool = True, final: bool = True
+) -> str | None:
     if state != CardBillState.RECEIVED:
         return _("Tagihan ini tidak menunggu verifikasi.")
     if not ended:
         return _("Bulan tagihan belum berakhir; tagihan berjalan belum dapat disanggah.")
+    if not final:
+        return _(
+            "Tagihan ini diambil sebelum bulan tagihan berakhir; ambil tagihan final dari bank "
+            "terlebih dahulu."
+        )
     if matches:
         return _("Semua baris tagihan cocok; tidak ada yang perlu disanggah.")
     if not reason.strip():
@@ -216,7 +265,10 @@ def dispute_error(state: str, *, matches: bool, reason: str, ended: bool = True)
     return None
 
 
-def pay_error(state: str, *, total_idr: int) -> str | None:
+def pay_error(state: str, *, total_idr: int, paid_idr: int = 0) -> str | None:
+    """``paid_idr``: what the bank said, at the latest fetch, was already paid on the bill.
+    Digipay pays a bill only whole: anything paid outside Digipay (part or all) is refused
+    (ADR 0022, "Payment") — the ledger, the card line and the GUP KKP read the whole total."""
     if state == CardBillState.PAYING:
         return _("Tagihan ini sedang dibayar.")
     if state == CardBillState.PAID:
@@ -225,6 +277,11 @@ def pay_error(state: str, *, total_idr: int) -> str | None:
         return _("Tagihan harus diverifikasi PPK sebelum dibayar.")
     if total_idr <= 0:
         return _("Tagihan bernilai nol tidak perlu dibayar.")
+    if paid_idr > 0:
+        return _(
+            "Bank mencatat Rp%(paid)s dari tagihan ini sudah dibayar di luar Digipay; Digipay "
+            "hanya membayar tagihan secara utuh. Selesaikan dengan bank penerbit kartu."
+        ) % {"paid": f"{paid_idr:,}".replace(",", ".")}
     return None
 
 

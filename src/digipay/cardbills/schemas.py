@@ -32,6 +32,7 @@ class CardBillOut(Schema):
     billing_month: str
     state: str
     total_idr: int
+    paid_idr: int = Field(description="Sudah dibayar menurut bank (pengambilan terakhir)")
     due_date: date
     due_date_source: str
     overdue: bool

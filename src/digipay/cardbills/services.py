@@ -75,8 +75,7 @@ def _bill_link(bill: CardBill) -> str:
 def _month_bounds(month: date) -> tuple[datetime, datetime]:
     """The Jakarta month as UTC instants [start, end)."""
     start = datetime.combine(month, time.min, tzinfo=clock.JAKARTA)
-    end = datetime.combine(rules.next_month(month), time.min, tzinfo=clock.JAKARTA)
-    return start, end
+    return start, rules.month_end(month)
 
 
 # --- fetch -------------------------------------------------------------------------------------
@@ -93,7 +92,7 @@ def fetch_bill(actor: User | None, card: KkpCard, month: date) -> CardBill:
     if problem := rules.month_error(month, _today()):
         raise ValidationFailed(problem, code="invalid_month", details={"field": "month"})
     existing = CardBill.objects.filter(card=card, billing_month=month).first()
-    if existing is not None and existing.state not in rules.FETCH_REPLACEABLE:
+    if existing is not None and not _replaceable(existing):
         return existing
     if card.status == CardStatus.CLOSED and existing is None:
         raise Conflict(_("Kartu KKP ini sudah ditutup."), code="card_closed")
@@ -131,6 +130,17 @@ def _bank_bill_error(bank: BankBill, card: KkpCard, month: date) -> str | None:
     return None
 
 
+def _replaceable(bill: CardBill) -> bool:
+    """A bill the bank may still change: not yet verified (received or disputed), or
+    verified from a running bill fetched before its month ended (only before the verify rule
+    required the final bill; such a bill is replaced if the final one differs)."""
+    if bill.state in rules.FETCH_REPLACEABLE:
+        return True
+    return bill.state == CardBillState.VERIFIED and not rules.fetched_final(
+        bill.billing_month, bill.fetched_at
+    )
+
+
 def _same_as_stored(bill: CardBill, bank: BankBill) -> bool:
     stored = sorted(
         (line.bank_reference, int(line.amount_idr or 0)) for line in bill.lines.filter(on_bill=True)
@@ -145,12 +155,18 @@ def _store(actor: User | None, card: KkpCard, month: date, bank: BankBill) -> Ca
     bill = CardBill.objects.select_for_update().filter(card=card, billing_month=month).first()
     now = clock.now()
     if bill is not None:
-        if bill.state not in rules.FETCH_REPLACEABLE or _same_as_stored(bill, bank):
-            if bill.state in rules.FETCH_REPLACEABLE:
-                # Still the same bill: refresh the bank's view of the card, match again.
+        if not _replaceable(bill) or _same_as_stored(bill, bank):
+            if _replaceable(bill):
+                # Still the same bill: refresh the bank's view of the card and of what was
+                # paid, note when it was read (a running bill read again after the month
+                # ended is the final one), match again.
                 bill.available_limit_idr = bank.available_limit_idr
+                bill.paid_idr = bank.paid_idr
+                bill.fetched_at = now
                 bill.fetch_count += 1
-                bill.save(update_fields=["available_limit_idr", "fetch_count"])
+                bill.save(
+                    update_fields=["available_limit_idr", "paid_idr", "fetched_at", "fetch_count"]
+                )
                 if bill.state == CardBillState.RECEIVED:
                     _rematch(bill)
             return bill
@@ -163,6 +179,7 @@ def _store(actor: User | None, card: KkpCard, month: date, bank: BankBill) -> Ca
         "total_idr": bank.total_idr,
         "credit_limit_idr": bank.credit_limit_idr,
         "available_limit_idr": bank.available_limit_idr,
+        "paid_idr": bank.paid_idr,
         "due_date": due,
         "due_date_source": due_source,
         "pay_to_bank_code": bank.pay_to_bank_code[:3],
@@ -175,6 +192,9 @@ def _store(actor: User | None, card: KkpCard, month: date, bank: BankBill) -> Ca
         "dispute_reason": "",
         "disputed_by": None,
         "disputed_at": None,
+        "verified_by": None,
+        "verified_at": None,
+        "failure_reason": "",
     }
     if bill is None:
         bill = CardBill.objects.create(card=card, billing_month=month, **fields)
@@ -221,10 +241,12 @@ def _store(actor: User | None, card: KkpCard, month: date, bank: BankBill) -> Ca
 
 
 def _candidates(bill: CardBill) -> list[rules.CardPayment]:
-    """Digipay's card payments the bill may contain: the card's done charges of the month,
-    and any done charge of the card that a line names (a charge made at the month's edge
-    lands on the bank's month), except those already matched on another bill."""
+    """Digipay's card payments the bill may contain: the card's done charges of the month
+    (those after the bank's booking cut-off of its last day may be billed next month) and of
+    the previous month's last hours (the bank may have booked them on this month), and any done
+    charge of the card that a line names, except those already matched on another bill."""
     start, end = _month_bounds(bill.billing_month)
+    start -= rules.BANK_BOOKING_CUTOFF
     refs = list(bill.lines.filter(on_bill=True).values_list("bank_reference", flat=True))
     partner_refs = [
         r
@@ -256,6 +278,8 @@ def _candidates(bill: CardBill) -> list[rules.CardPayment]:
             partner_reference_no=ins.partner_reference_no,
             amount_idr=int(ins.amount_idr),
             in_month=ins.pk in month_ids,
+            at_edge=ins.finished_at is not None
+            and rules.after_cutoff(ins.finished_at, bill.billing_month),
         )
         for ins in found
         if ins.pk not in taken
@@ -291,7 +315,7 @@ def _rematch(bill: CardBill) -> bool:
                     instruction_id=m.instruction_id,
                     digipay_amount_idr=m.digipay_amount_idr,
                     transaction_at=finished.get(m.instruction_id or 0),
-                    match=LineMatch.NOT_BILLED,
+                    match=m.match,
                 )
             )
             continue
@@ -305,11 +329,18 @@ def _rematch(bill: CardBill) -> bool:
 
 
 def fetch_due_bills(today: date | None = None) -> int:
-    """The worker's job: last month's bill of every active card, once (a card that already
-    has it is skipped without asking the bank). A bank that fails is tried at the next run.
-    Returns how many bills were stored."""
+    """The worker's job: last month's bill of every active card. A card whose bill may still
+    change is asked again: one not yet verified (received — the bank may have corrected it, or
+    it is a running bill read before the month ended — or disputed, awaiting the bank's
+    correction). A verified final bill is not asked for again. A bank that fails is tried at
+    the next run. Returns how many bills were fetched."""
     month = rules.previous_month(today or _today())
-    have = CardBill.objects.filter(billing_month=month).values("card_id")
+    have = (
+        CardBill.objects.filter(billing_month=month)
+        .exclude(state__in=rules.FETCH_REPLACEABLE)
+        .exclude(state=CardBillState.VERIFIED, fetched_at__lt=rules.month_end(month))
+        .values("card_id")
+    )
     cards = (
         KkpCard.objects.filter(status__in=(CardStatus.ACTIVE, CardStatus.BLOCKED))
         .exclude(pk__in=have)
@@ -344,8 +375,12 @@ def verify_bill(actor: User, bill: CardBill) -> CardBill:
     require(actor, "card_bill.verify", bill)
     matches = _rematch(bill) if bill.state == CardBillState.RECEIVED else False
     ended = rules.month_ended(bill.billing_month, _today())
-    if problem := rules.verify_error(bill.state, matches=matches, ended=ended):
-        raise Conflict(problem, code="not_verifiable" if ended else "month_open")
+    final = rules.fetched_final(bill.billing_month, bill.fetched_at)
+    if problem := rules.verify_error(bill.state, matches=matches, ended=ended, final=final):
+        code = "not_verifiable"
+        if bill.state == CardBillState.RECEIVED:
+            code = "month_open" if not ended else "not_final" if not final else code
+        raise Conflict(problem, code=code)
     before = bill.audit_state()
     bill.state = CardBillState.VERIFIED
     bill.verified_by = actor
@@ -377,7 +412,10 @@ def dispute_bill(actor: User, bill: CardBill, *, reason: str) -> CardBill:
     reason = (reason or "").strip()
     matches = _rematch(bill) if bill.state == CardBillState.RECEIVED else True
     ended = rules.month_ended(bill.billing_month, _today())
-    if problem := rules.dispute_error(bill.state, matches=matches, reason=reason, ended=ended):
+    final = rules.fetched_final(bill.billing_month, bill.fetched_at)
+    if problem := rules.dispute_error(
+        bill.state, matches=matches, reason=reason, ended=ended, final=final
+    ):
         raise ValidationFailed(problem, code="not_disputable", details={"field": "reason"})
     before = bill.audit_state()
     bill.state = CardBillState.DISPUTED
@@ -387,7 +425,7 @@ def dispute_bill(actor: User, bill: CardBill, *, reason: str) -> CardBill:
     bill.save(update_fields=["state", "dispute_reason", "disputed_by", "disputed_at"])
     flagged = [
         line.bank_reference or f"Digipay #{line.instruction_id}"
-        for line in bill.lines.exclude(match=LineMatch.MATCHED)
+        for line in bill.lines.exclude(match__in=rules.NOT_MISMATCH)
     ]
     audit(
         actor,
@@ -424,8 +462,21 @@ def pay_bill(actor: User, bill: CardBill, *, otp: str) -> CardBill:
 def _pay(actor: User, bill: CardBill) -> CardBill:
     bill = _locked(bill)
     require(actor, "card_bill.pay", bill)  # again, on the locked row (who verified it)
-    if problem := rules.pay_error(bill.state, total_idr=int(bill.total_idr)):
-        raise Conflict(problem, code="not_payable")
+    if problem := rules.pay_error(
+        bill.state, total_idr=int(bill.total_idr), paid_idr=int(bill.paid_idr)
+    ):
+        outside = bill.state == CardBillState.VERIFIED and bill.total_idr > 0
+        code = "paid_outside" if outside else "not_payable"
+        raise Conflict(problem, code=code)
+    if not rules.fetched_final(bill.billing_month, bill.fetched_at):
+        # Verified from a running bill before the final bill was required (ADR 0022).
+        raise Conflict(
+            _(
+                "Tagihan ini diambil sebelum bulan tagihan berakhir; ambil tagihan final dari "
+                "bank terlebih dahulu."
+            ),
+            code="not_final",
+        )
     if not (bill.pay_to_bank_code and bill.pay_to_account_no):
         raise Conflict(
             _("Bank tidak mencantumkan rekening pelunasan tagihan ini; ambil ulang tagihan."),

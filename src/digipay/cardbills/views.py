@@ -100,16 +100,26 @@ def _int(value: object) -> int:
 
 def _detail_context(actor: User, bill: CardBill) -> dict[str, Any]:
     running = not rules.month_ended(bill.billing_month, queries.today())
+    # Read before the month ended: the running bill, to be fetched again before verification.
+    final = rules.fetched_final(bill.billing_month, bill.fetched_at)
     return {
         "bill": bill,
         "rec": queries.reconciliation(bill),
         "overdue": queries.is_overdue(bill),
         "running": running,
+        "stale": not running and not final and bill.state in rules.FETCH_REPLACEABLE,
         "can_verify": bill.state == CardBillState.RECEIVED
-        and not running
+        and final
         and allows(actor, "card_bill.verify", bill),
-        "can_pay": bill.state == CardBillState.VERIFIED and allows(actor, "card_bill.pay", bill),
-        "can_refetch": bill.state in rules.FETCH_REPLACEABLE and allows(actor, "card_bill.pay"),
+        "can_pay": bill.state == CardBillState.VERIFIED
+        and final
+        and bill.paid_idr == 0
+        and allows(actor, "card_bill.pay", bill),
+        "can_refetch": (
+            bill.state in rules.FETCH_REPLACEABLE
+            or (bill.state == CardBillState.VERIFIED and not final)
+        )
+        and allows(actor, "card_bill.pay"),
     }
 
 
