@@ -248,3 +248,70 @@ def test_the_block_message_names_the_month_and_its_due_date() -> None:
         "LPJ bulan 12/2026 belum disampaikan (jatuh tempo 10/01/2027): "
         "SPM berikutnya tidak dapat diajukan."
     )
+
+
+# --- a refund received in instalments (payments: accept_credit) ----------------------------------
+
+
+def test_a_refund_received_in_instalments_is_not_a_duplicate() -> None:
+    """Each posted credit of one refund is a row of its own (same record and reference, the
+    bank's own reference and entry): matched line by line, no case."""
+    rows = [
+        movement(
+            "RF-1",
+            amount,
+            bank_ref=bank,
+            entries=(entry,),
+            kind=MovementKind.REFUND,
+            direction=1,
+            source="payments.refund:7",
+        )
+        for amount, bank, entry in ((600_000, "C1", 1), (400_000, "C2", 2))
+    ]
+    result = run(
+        [line("C1", 600_000, remark="RF-1"), line("C2", 400_000, remark="RF-1")],
+        rows,
+        [ledger(1, 600_000), ledger(2, 400_000)],
+    )
+    assert result.findings == []
+    assert result.matched == 2
+
+
+def test_a_transfer_recorded_twice_is_still_a_duplicate_with_bank_references() -> None:
+    twice = [
+        movement("P1", 5, bank_ref="B1", entries=(1,)),
+        movement("P1", 5, bank_ref="B2", entries=(2,)),
+    ]
+    result = run(
+        [line("B1", -5, partner="P1"), line("B2", -5, partner="P1")],
+        twice,
+        [ledger(1, -5), ledger(2, -5)],
+    )
+    assert CaseKind.DUPLICATE in kinds(result)
+
+
+def test_each_credit_of_a_refund_posting_less_than_it_brought_is_a_case_of_its_own() -> None:
+    """A credit a person accepted posts no more than was still due: the excess shows as a
+    ledger difference, one case per credit (the fingerprint names the bank's booking)."""
+    rows = [
+        movement(
+            "RF-1",
+            500_000,
+            bank_ref=bank,
+            entries=(entry,),
+            kind=MovementKind.REFUND,
+            direction=1,
+            source="payments.refund:7",
+        )
+        for bank, entry in (("C1", 1), ("C2", 2))
+    ]
+    result = run(
+        [line("C1", 500_000, remark="RF-1"), line("C2", 500_000, remark="RF-1")],
+        rows,
+        [ledger(1, 400_000), ledger(2, 300_000)],
+    )
+    assert kinds(result) == [CaseKind.AMOUNT_MISMATCH, CaseKind.AMOUNT_MISMATCH]
+    assert sorted(f.fingerprint for f in result.findings) == [
+        "ledger:payments.refund:7:RF-1:C1",
+        "ledger:payments.refund:7:RF-1:C2",
+    ]

@@ -151,6 +151,19 @@ def match_statement(
     return []
 
 
+def _instalments(twins: Sequence[Movement]) -> bool:
+    """One refund received in several credits (instalments, a credit a person accepted): the
+    same record under one reference, each row the bank's own booking — not a duplicate. Any
+    other record twice under one reference is (a transfer recorded twice)."""
+    banked = {m.bank_reference for m in twins}
+    return (
+        all(m.kind == MovementKind.REFUND for m in twins)
+        and len({m.source for m in twins}) == 1
+        and "" not in banked
+        and len(banked) == len(twins)
+    )
+
+
 def reconcile_day(
     *,
     day_start: datetime,
@@ -204,6 +217,8 @@ def reconcile_day(
         if n < 2:
             continue
         twins = [m for m in live if m.partner_reference == ref]
+        if _instalments(twins):
+            continue
         if not any(
             _in(day_start, day_end, m.settled_at or m.created_at) for m in twins
         ):  # reported on the day it happened only
@@ -267,7 +282,7 @@ def reconcile_day(
             findings.append(
                 Finding(
                     CaseKind.MISSING_ON_STATEMENT,
-                    f"not-booked:{m.source}:{m.partner_reference}",
+                    f"not-booked:{m.source}:{m.partner_reference}{_credit_suffix(m)}",
                     m.amount_idr,
                     m.amount_idr,
                     m.bank_reference,
@@ -383,6 +398,13 @@ def reconcile_day(
     return DayResult(findings, matched, in_transit)
 
 
+def _credit_suffix(m: Movement) -> str:
+    """A refund's credits share its record and reference: each credit's case is its own."""
+    if m.kind == MovementKind.REFUND and m.bank_reference:
+        return f":{m.bank_reference}"
+    return ""
+
+
 def _ledger_findings(
     day_start: datetime,
     day_end: datetime,
@@ -406,7 +428,7 @@ def _ledger_findings(
         findings.append(
             Finding(
                 CaseKind.MISSING_IN_LEDGER if posted == 0 else CaseKind.AMOUNT_MISMATCH,
-                f"ledger:{m.source}:{m.partner_reference}",
+                f"ledger:{m.source}:{m.partner_reference}{_credit_suffix(m)}",
                 posted,
                 m.signed_amount,
                 m.bank_reference,

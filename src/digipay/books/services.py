@@ -187,22 +187,25 @@ def digipay_movements(satker_id: int, start: datetime, end: datetime) -> list[Mo
     """Every source's records, each once: a row another source already gave (same record,
     reference and direction) is skipped, and so is treasury's view of a TUP that
     replenishment reports as the SPM it came from (same SP2D number). One record may have
-    several rows (a payment's instructions), told apart by their references. Treasury's
-    source must stay last."""
+    several rows within its source (a payment's instructions, told apart by their references;
+    a refund's credits, one per bank booking under the same reference): those are all kept.
+    Treasury's source must stay last."""
     seen: set[tuple[str, str, int]] = set()
     sp2d: set[tuple[str, int]] = set()
     result: list[Movement] = []
     for source in movement_sources:
+        given: set[tuple[str, str, int]] = set()
         for m in source(satker_id, start, end):
             key = (m.source, m.partner_reference, m.direction)
             if key in seen:
-                continue
+                continue  # an earlier source gave this record already
             if m.source.startswith("treasury.") and (m.partner_reference, m.direction) in sp2d:
                 continue  # a TUP replenishment recorded as the SPM it came from
-            seen.add(key)
+            given.add(key)
             if m.kind == MovementKind.SP2D:
                 sp2d.add((m.partner_reference, m.direction))
             result.append(m)
+        seen |= given
     return result
 
 

@@ -325,3 +325,36 @@ def test_kppn_sees_and_takes_over_open_cases_of_its_satkers(
         kppn, case.pk, status=CaseStatus.RESOLVED, reason="Bank mengoreksi transaksinya."
     )
     assert list(queries.open_cases(kppn)) == []
+
+
+def test_digipay_movements_keep_every_credit_of_a_refund_and_drop_another_sources_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Payments gives one row per posted credit of a refund (instalments, a credit a person
+    accepted): same record and reference, the bank's own reference each. All are kept; the
+    same row given again by another source is kept once."""
+    now = clock.now()
+
+    def credit(bank_reference: str, amount: int, entry: int) -> Movement:
+        return Movement(
+            kind=MovementKind.REFUND,
+            direction=1,
+            amount_idr=amount,
+            status=MovementStatus.DONE,
+            bank_reference=bank_reference,
+            partner_reference="RF-7",
+            remark="RF-7",
+            created_at=now,
+            settled_at=now,
+            entry_ids=(entry,),
+            source="payments.refund:7",
+        )
+
+    instalments = [credit("C1", 600_000, 1), credit("C2", 400_000, 2)]
+    monkeypatch.setattr(
+        services,
+        "movement_sources",
+        [lambda *_: instalments, lambda *_: instalments[:1]],
+    )
+    found = services.digipay_movements(1, now - timedelta(days=1), now)
+    assert [m.bank_reference for m in found] == ["C1", "C2"]
