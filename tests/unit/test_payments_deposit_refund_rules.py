@@ -4,7 +4,7 @@ returned goods, whether a credit quotes a refund, overdue and late deposits."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -102,3 +102,14 @@ def test_overdue_and_late_deposits() -> None:
     assert late(status=DepositStatus.OPEN, due_date=DUE, deposited_on=None, today=today)
     assert not late(status=DepositStatus.PAID, due_date=DUE, deposited_on=DUE, today=today)
     assert not late(status=DepositStatus.VOID, due_date=DUE, deposited_on=None, today=today)
+
+
+def test_a_billing_too_close_to_its_expiry_is_not_paid() -> None:
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    margin = timedelta(hours=6)
+    fine = now + timedelta(days=6)
+    assert not rules.billing_too_late(expired=False, expires_at=fine, now=now, margin=margin)
+    assert rules.billing_too_late(expired=True, expires_at=fine, now=now, margin=margin)
+    soon = now + timedelta(hours=5)
+    assert rules.billing_too_late(expired=False, expires_at=soon, now=now, margin=margin)
+    assert rules.billing_too_late(expired=False, expires_at=now + margin, now=now, margin=margin)

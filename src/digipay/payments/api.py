@@ -21,6 +21,7 @@ from digipay.payments.schemas import (
     PayIn,
     PaymentDetailOut,
     PaymentOut,
+    RefundCancelIn,
     RefundIn,
     RefundOut,
 )
@@ -143,6 +144,19 @@ def refund_out(refund: Refund) -> dict[str, Any]:
         "reason": refund.reason,
         "state": refund.state,
         "flag": refund.flag,
+        "received_idr": refund.received_idr,
+        "cancel_reason": refund.cancel_reason,
+        "credits": [
+            {
+                "id": c.pk,
+                "amount_idr": c.amount_idr,
+                "matched": c.matched,
+                "accepted_idr": c.accepted_idr,
+                "note": c.note,
+                "created_at": c.created_at,
+            }
+            for c in refund.credits.order_by("id")
+        ],
         "treasurer_bank_code": treasurer.bank_code if treasurer else "",
         "treasurer_account": treasurer.account_no if treasurer else "",
         "bank_reference": refund.bank_reference,
@@ -177,3 +191,20 @@ def refund_list(request: HttpRequest, state: str = "") -> list[dict[str, Any]]:
 @router.get("/refunds/{refund_id}", response=RefundOut)
 def refund_detail(request: HttpRequest, refund_id: int) -> dict[str, Any]:
     return refund_out(refunds.refund_for(actor_of(request), refund_id))
+
+
+@router.post("/refunds/{refund_id}/credits/{credit_id}/accept", response=RefundOut)
+@idempotent()
+def accept_refund_credit(request: HttpRequest, refund_id: int, credit_id: int) -> dict[str, Any]:
+    """The PPK accepts a flagged credit (another amount, an instalment): what it brought is
+    posted, never more than is still due."""
+    refund = refunds.accept_credit(actor_of(request), refund_id=refund_id, credit_id=credit_id)
+    return refund_out(refund)
+
+
+@router.post("/refunds/{refund_id}/cancel", response=RefundOut)
+@idempotent()
+def cancel_refund(request: HttpRequest, refund_id: int, payload: RefundCancelIn) -> dict[str, Any]:
+    """The PPK gives up what is still due on an expected refund, with a reason."""
+    refund = refunds.cancel_refund(actor_of(request), refund_id=refund_id, reason=payload.reason)
+    return refund_out(refund)

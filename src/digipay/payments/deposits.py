@@ -20,6 +20,12 @@ network calls:
 
 A crash at any point leaves a request whose next pass asks before it acts: no second billing,
 no second transfer, no second report.
+
+A billing found expired, or expiring within ``BILLING_MARGIN``, before the transfer is
+instructed is not paid: the request takes a new reference and asks for a new billing code. If
+the MPN refuses the payment report after the money left (the billing expired meanwhile, a
+conflict), the request goes to NEEDS_ATTENTION, shown on the deposits page, and the
+Bendahara is notified: a person settles it with the MPN/KPPN.
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from digipay.accounts.auth import check_second_factor
 from digipay.accounts.models import Organisation, User
 from digipay.accounts.permissions import require
+from digipay.accounts.rules import Role
 from digipay.accounts.services import audit
 from digipay.core import clock
 from digipay.core.errors import Conflict, NotFound, ValidationFailed
@@ -55,6 +63,10 @@ from digipay.treasury import chart
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
+
+# A billing that expires sooner than this is not paid: the transfer and the report may take
+# that long (outbox retries, the bank's back-off).
+BILLING_MARGIN = timedelta(hours=6)
 
 # The state's receiving account for tax receipts at each collecting bank (bank persepsi): the
 # Bendahara's bank receives the deposit there and reports it to the MPN. Override with the
@@ -252,6 +264,7 @@ def _billing(request_id: int, attempts: int) -> None:
     if body is None:
         _fail(request_id, _("NPWP vendor dan satker tidak tersedia untuk kode billing."))
         return
+    created = False
     try:
         with mpn_client() as client:
             billing = None
@@ -260,6 +273,7 @@ def _billing(request_id: int, attempts: int) -> None:
                 billing = client.billing_by_reference(request.reference)
             if billing is None:
                 billing = client.create_billing(body)
+                created = True
     except MpnRejected as exc:
         _fail(
             request_id,
@@ -269,13 +283,54 @@ def _billing(request_id: int, attempts: int) -> None:
     except (MpnOutcomeUnknown, MpnUnavailable) as exc:
         _note(request_id, f"{type(exc).__name__}: {exc}")
         return
-    if billing.status == mpn.BillingStatus.EXPIRED:
-        _fail(request_id, _("Kode billing %(code)s kedaluwarsa.") % {"code": billing.billing_code})
-        return
     if billing.amount_idr != request.amount_idr:
         _fail(request_id, _("Jumlah kode billing tidak sama dengan setoran."))
         return
+    if rules.billing_too_late(
+        expired=billing.status == mpn.BillingStatus.EXPIRED,
+        expires_at=billing.expires_at,
+        now=clock.now(),
+        margin=BILLING_MARGIN,
+    ):
+        if created:
+            # A fresh billing that already cannot be paid in time: the MPN's lifetime is too
+            # short for us; do not loop asking for new ones.
+            _fail(
+                request_id,
+                _("Kode billing %(code)s kedaluwarsa sebelum dapat dibayar.")
+                % {"code": billing.billing_code},
+            )
+        else:
+            _rebill(request_id, billing.billing_code)
+        return
     _instruct(request_id, billing)
+
+
+@transaction.atomic
+def _rebill(request_id: int, expired_code: str) -> None:
+    """The billing found is expired (or about to): never send money against it. A new
+    reference makes the next pass ask for a new billing code."""
+    request = DepositRequest.objects.select_for_update().get(pk=request_id)
+    if request.state != DepositState.BILLING:
+        return
+    old = request.reference
+    request.reference = rules.mpn_reference(request.satker.code, secrets.token_hex(8).upper())
+    request.attempts = 0
+    request.next_attempt_at = clock.now()
+    request.last_error = (
+        _("Kode billing %(code)s kedaluwarsa; meminta kode billing baru.") % {"code": expired_code}
+    )[:300]
+    request.save(update_fields=["reference", "attempts", "next_attempt_at", "last_error"])
+    audit(
+        None,
+        "tax_deposit.rebilled",
+        request,
+        after={
+            "expired_billing": expired_code,
+            "old_reference": old,
+            "reference": request.reference,
+        },
+    )
 
 
 @transaction.atomic
@@ -357,13 +412,17 @@ def _report(request_id: int, attempts: int) -> None:
                 )
     except MpnRejected as exc:
         # The money is at the state's account: a person must look (expired, conflict).
-        _note(request_id, f"MPN: {exc} ({exc.code})")
+        _attention(
+            request_id,
+            _("MPN menolak laporan pembayaran: %(why)s (%(code)s).")
+            % {"why": exc, "code": exc.code},
+        )
         return
     except (MpnOutcomeUnknown, MpnUnavailable) as exc:
         _note(request_id, f"{type(exc).__name__}: {exc}")
         return
     if (billing.bank_code, billing.bank_reference) != (request.bank_code, request.bank_reference):
-        _note(request_id, _("Kode billing dibayar dengan referensi lain; periksa di MPN."))
+        _attention(request_id, _("Kode billing dibayar dengan referensi lain; periksa di MPN."))
         return
     _record(request_id, billing)
 
@@ -416,6 +475,53 @@ def _record(request_id: int, billing: mpn.Billing) -> None:
 def _note(request_id: int, error: str) -> None:
     DepositRequest.objects.filter(pk=request_id, state__in=DEPOSIT_OPEN_STATES).update(
         last_error=error[:300]
+    )
+
+
+@transaction.atomic
+def _attention(request_id: int, reason: str) -> None:
+    """The money left the treasurer's account but the MPN will not give the NTPN: the worker
+    stops; the Bendahara settles it with the MPN/KPPN (the deposit stays PROCESSING)."""
+    request = (
+        DepositRequest.objects.select_for_update()
+        .select_related("deposit", "deposit__invoice")
+        .get(pk=request_id)
+    )
+    if request.state != DepositState.REPORT:
+        return
+    request.state = DepositState.NEEDS_ATTENTION
+    request.last_error = reason[:300]
+    request.save(update_fields=["state", "last_error"])
+    audit(
+        None,
+        "tax_deposit.needs_attention",
+        request,
+        after={
+            "deposit": request.deposit_id,
+            "billing_code": request.billing_code,
+            "bank_reference": request.bank_reference,
+            "reason": reason,
+        },
+    )
+    deposit = request.deposit
+    notify(
+        User.objects.filter(
+            Q(organisation_id=request.satker_id, role=Role.BENDAHARA, is_active=True)
+            | Q(pk=request.requested_by_id)
+        ),
+        title=_("Setoran pajak perlu tindakan"),
+        body=_(
+            "Setoran %(tax)s Rp%(amount)s tagihan %(invoice)s sudah ditransfer (referensi bank "
+            "%(ref)s) tetapi NTPN tidak terbit: %(why)s Selesaikan dengan MPN/KPPN."
+        )
+        % {
+            "tax": deposit.get_tax_display(),
+            "amount": f"{request.amount_idr:,}".replace(",", "."),
+            "invoice": deposit.invoice.number,
+            "ref": request.bank_reference,
+            "why": reason,
+        },
+        link="/pembayaran/setoran-pajak/?status=PROCESSING",
     )
 
 

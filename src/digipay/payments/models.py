@@ -189,7 +189,7 @@ class DepositRequest(models.Model):
     deposit = models.ForeignKey(TaxDeposit, on_delete=models.PROTECT, related_name="requests")
     satker = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(
-        max_length=8, choices=DepositState.choices, default=DepositState.BILLING
+        max_length=16, choices=DepositState.choices, default=DepositState.BILLING
     )
     amount_idr = models.BigIntegerField()  # frozen at the request: the billing's amount
     # Our stable reference at the MPN (random, kept): a retry finds the same billing code.
@@ -266,11 +266,21 @@ class Refund(models.Model):
     entry_id = models.BigIntegerField(null=True, blank=True)
     # A credit quoting the reference with another amount: flagged, never matched silently.
     flag = models.CharField(max_length=300, blank=True)
+    # What has been received so far (matched credits, flagged credits a person accepted):
+    # RECEIVED once it reaches ``amount_idr``; instalments leave it EXPECTED in between.
+    received_idr = models.BigIntegerField(default=0)
+    # An expected refund the PPK gave up on (the vendor will not pay the rest), and why.
+    cancel_reason = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_idr__gt=0), name="refund_positive"),
+            models.CheckConstraint(
+                condition=Q(received_idr__gte=0) & Q(received_idr__lte=models.F("amount_idr")),
+                name="refund_received_within_due",
+            ),
             models.CheckConstraint(
                 condition=~Q(state=RefundState.RECEIVED)
                 | (Q(statement_line_id__isnull=False) & Q(entry_id__isnull=False)),
@@ -296,7 +306,16 @@ class Refund(models.Model):
             "amount_idr": self.amount_idr,
             "state": self.state,
             "flag": self.flag,
+            "received_idr": self.received_idr,
+            "cancel_reason": self.cancel_reason,
         }
+
+    @property
+    def remaining_idr(self) -> int:
+        """What the vendor still owes on it (nothing once received or cancelled)."""
+        if self.state != RefundState.EXPECTED:
+            return 0
+        return int(self.amount_idr) - int(self.received_idr)
 
 
 class RefundVendorView:
@@ -320,6 +339,10 @@ class RefundCredit(models.Model):
     matched = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
+    # A flagged credit a person accepted: the part posted (never more than was still due)
+    # and its ledger entry. ``matched`` is then True.
+    accepted_idr = models.BigIntegerField(null=True, blank=True)
+    entry_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -13,6 +13,7 @@ from digipay.accounts.models import User
 from digipay.accounts.permissions import require
 from digipay.core import clock
 from digipay.core.errors import NotFound
+from digipay.integrations.models import StatementLine
 from digipay.invoicing import queries as invoicing_queries
 from digipay.invoicing import rules as invoicing_rules
 from digipay.invoicing.models import Invoice, TaxDeposit
@@ -23,10 +24,10 @@ from digipay.payments.models import (
     DepositRequest,
     Payment,
     PaymentInvoice,
-    Refund,
+    RefundCredit,
 )
 from digipay.payments.movements import Movement, MovementKind, MovementStatus
-from digipay.payments.rules import InstructionKind, InstructionStatus, Purpose, RefundState
+from digipay.payments.rules import InstructionKind, InstructionStatus, Purpose
 
 
 def payable_invoices(actor: User) -> QuerySet[Invoice]:
@@ -127,24 +128,32 @@ def treasurer_movements(satker_id: int, start: date, end: date) -> list[Movement
                 source=f"payments.payment:{payment.pk}",
             )
         )
-    refunds = (
-        Refund.objects.filter(satker_id=satker_id, state=RefundState.RECEIVED)
-        .filter(received_at__gte=first, received_at__lt=after)
-        .order_by("received_at", "id")
+    # Every refund credit that was posted: matched by the job, or accepted by a person (an
+    # instalment, another amount). The statement shows the credit's amount; its entry posted
+    # at most what was due (an excess stays for the reconciliation to show).
+    credits = list(
+        RefundCredit.objects.filter(
+            refund__satker_id=satker_id, matched=True, entry_id__isnull=False
+        ).select_related("refund")
     )
-    for refund in refunds:
+    statements = StatementLine.objects.in_bulk([c.statement_line_id for c in credits])
+    for credit in credits:
+        booked = statements.get(credit.statement_line_id)
+        if booked is None or not (first <= booked.booked_at < after):
+            continue
+        refund = credit.refund
         out.append(
             Movement(
                 kind=MovementKind.REFUND,
                 direction=1,
-                amount_idr=int(refund.amount_idr),
+                amount_idr=int(credit.amount_idr),
                 status=MovementStatus.DONE,
-                bank_reference=refund.bank_reference,
+                bank_reference=booked.reference_no,
                 partner_reference=refund.reference,
                 remark=refund.reference,
                 created_at=refund.created_at,
-                settled_at=refund.received_at,
-                entry_ids=(int(refund.entry_id),) if refund.entry_id else (),
+                settled_at=booked.booked_at,
+                entry_ids=(int(credit.entry_id),) if credit.entry_id else (),
                 source=f"payments.refund:{refund.pk}",
             )
         )

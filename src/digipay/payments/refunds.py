@@ -10,6 +10,14 @@ notifications, stored by ``integrations`` as statement lines) that quote an expe
 reference are examined once each: the right amount settles the refund (Dr UP_TUNAI /
 Cr EXPENSE:<akun>, the UP is restored), another amount or a second credit is flagged for a
 person, never matched silently.
+
+A flagged credit is resolved by the PPK (gate ``refund.request``, audited): ``accept_credit``
+posts what it brought (Dr UP_TUNAI / Cr EXPENSE, never more than is still due; instalments
+add up until the refund is RECEIVED), ``cancel_refund`` gives up the rest of an expected
+refund, with a reason.
+
+``on_refund_check``: another app registers a check that may refuse a new refund of an invoice
+(replenishment: an invoice already listed in a live SPM).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -31,6 +39,7 @@ from digipay.accounts.services import audit
 from digipay.core import clock
 from digipay.core.errors import Conflict, NotFound, ValidationFailed
 from digipay.integrations.models import BankNotification, StatementLine
+from digipay.invoicing import queries as invoicing_queries
 from digipay.invoicing.models import Invoice, InvoiceLine
 from digipay.invoicing.rules import InvoiceState
 from digipay.ledger import services as ledger
@@ -38,7 +47,7 @@ from digipay.ledger.rules import Leg
 from digipay.notifications.services import notify
 from digipay.orders.models import Complaint
 from digipay.payments import rules
-from digipay.payments.models import Refund, RefundCredit, TreasurerAccount
+from digipay.payments.models import PaymentInvoice, Refund, RefundCredit, TreasurerAccount
 from digipay.payments.rules import RefundState
 from digipay.treasury import chart
 
@@ -46,6 +55,20 @@ log = logging.getLogger(__name__)
 
 # How long after its receipt a refund's reference is still watched for a second credit.
 WATCH_AFTER = timedelta(days=35)
+
+
+# Checks another app registered: each may refuse a new refund of an invoice with a message.
+# A module-level list, so a test can monkeypatch it (``monkeypatch.setattr(refunds,
+# "REFUND_CHECKS", [...])``).
+RefundCheck = Callable[[Invoice], "str | None"]
+REFUND_CHECKS: list[RefundCheck] = []
+
+
+def on_refund_check(check: Callable[[Invoice], str | None]) -> None:
+    """Register ``check``: ``request_refund`` refuses (Conflict ``refund_blocked``, the message
+    returned) when it returns a message for the invoice. Registering twice is harmless."""
+    if check not in REFUND_CHECKS:
+        REFUND_CHECKS.append(check)
 
 
 def _rupiah(amount: int) -> str:
@@ -90,19 +113,33 @@ def request_refund(
                 _("Komplain tidak ditemukan pada pesanan tagihan ini."),
                 details={"field": "complaint_id"},
             )
+    for check in list(REFUND_CHECKS):
+        if message := check(invoice):
+            raise Conflict(message, code="refund_blocked")
+    payment_line = PaymentInvoice.objects.filter(invoice=invoice, active=True).first()
+    if payment_line is None:
+        raise Conflict(_("Pembayaran tagihan ini tidak ditemukan."), code="invoice_not_paid")
+    earlier = list(Refund.objects.filter(invoice=invoice))
     already: dict[int, int] = {}
-    for earlier in Refund.objects.filter(invoice=invoice):
-        for line_id, qty in dict(earlier.quantities).items():
+    asked = 0  # what earlier refunds ask back (a cancelled one: only what it brought)
+    for one in earlier:
+        if one.state == RefundState.CANCELLED:
+            asked += int(one.received_idr)
+            if not one.received_idr:
+                continue  # nothing came back: its goods may be refunded again
+        else:
+            asked += int(one.amount_idr)
+        for line_id, qty in dict(one.quantities).items():
             already[int(line_id)] = already.get(int(line_id), 0) + int(qty)
-    lines = {
-        line.pk: rules.RefundLine(
-            line.pk,
-            int(line.quantity),
-            int(line.base_idr) + int(line.ppn_idr),
-            already.get(line.pk, 0),
-        )
-        for line in InvoiceLine.objects.filter(invoice=invoice)
-    }
+    # What was paid for each line: what is left of it after the credit notes (its base and
+    # its PPN share), the units left after them.
+    left = invoicing_queries.balances(invoice)
+    lines = {}
+    for line in InvoiceLine.objects.filter(invoice=invoice):
+        balance = left.get(line.pk)
+        base, quantity = (balance.value, balance.quantity) if balance else (0, 0)
+        ppn = int(line.ppn_idr) * base // int(line.base_idr) if int(line.base_idr) else 0
+        lines[line.pk] = rules.RefundLine(line.pk, quantity, base + ppn, already.get(line.pk, 0))
     try:
         wanted = {int(k): v for k, v in returned.items()}
     except (TypeError, ValueError):
@@ -112,6 +149,8 @@ def request_refund(
     cap = rules.refund_cap(lines, wanted)
     if isinstance(cap, str):
         raise ValidationFailed(cap, details={"field": "returned"})
+    # Never more than the payment brought the vendor, less what earlier refunds ask back.
+    cap = max(0, min(cap, int(payment_line.gross_idr) - asked))
     if problem := rules.refund_error(amount_idr, cap, reason):
         raise ValidationFailed(problem, details={"field": "amount_idr"})
     satker = Organisation.objects.select_for_update().get(pk=invoice.satker_id)
@@ -206,7 +245,13 @@ def match_refunds(now: datetime | None = None) -> int:
     """The worker's job: examine the credits on treasurer accounts that may settle an expected
     refund; returns how many credits quoted a refund reference."""
     # Expected refunds, and those received lately: a second credit quoting one is flagged.
-    watch = Q(state=RefundState.EXPECTED) | Q(received_at__gte=(now or clock.now()) - WATCH_AFTER)
+    # Cancelled lately: a credit quoting one is flagged too (never posted).
+    since_watch = (now or clock.now()) - WATCH_AFTER
+    watch = (
+        Q(state=RefundState.EXPECTED)
+        | Q(received_at__gte=since_watch)
+        | Q(cancelled_at__gte=since_watch)
+    )
     expected = list(Refund.objects.filter(watch).values_list("satker_id", "created_at"))
     if not expected:
         return 0
@@ -251,17 +296,23 @@ def _settle(refund_id: int, line_id: int) -> None:
         return  # examined already (another worker, or a replay)
     now = clock.now()
     amount = int(line.amount_idr)
+    due = refund.remaining_idr
     note = ""
     if refund.state == RefundState.RECEIVED:
         note = _("Kredit kedua dengan referensi %(ref)s (Rp%(amount)s): periksa.") % {
             "ref": refund.reference,
             "amount": _rupiah(amount),
         }
-    elif amount != int(refund.amount_idr):
+    elif refund.state == RefundState.CANCELLED:
+        note = _(
+            "Kredit Rp%(amount)s dengan referensi %(ref)s untuk pengembalian yang dibatalkan: "
+            "periksa."
+        ) % {"ref": refund.reference, "amount": _rupiah(amount)}
+    elif amount != due:
         note = _("Kredit Rp%(got)s dengan referensi %(ref)s, seharusnya Rp%(want)s: periksa.") % {
             "got": _rupiah(amount),
             "ref": refund.reference,
-            "want": _rupiah(int(refund.amount_idr)),
+            "want": _rupiah(due),
         }
     RefundCredit.objects.create(
         refund=refund,
@@ -299,7 +350,9 @@ def _settle(refund_id: int, line_id: int) -> None:
         source_id=str(refund.pk),
         memo=f"{refund.number} {refund.reference} {line.reference_no}"[:200],
     )
+    RefundCredit.objects.filter(statement_line_id=line_id).update(entry_id=entry.pk)
     refund.state = RefundState.RECEIVED
+    refund.received_idr = int(refund.amount_idr)
     refund.statement_line_id = line_id
     refund.bank_reference = line.reference_no
     refund.received_at = line.booked_at
@@ -314,3 +367,133 @@ def _settle(refund_id: int, line_id: int) -> None:
         % {"number": refund.number, "amount": _rupiah(amount), "ref": line.reference_no},
         link=f"/pembayaran/pengembalian/{refund.pk}/",
     )
+
+
+def _open_flag(refund: Refund) -> str:
+    """The note of the latest credit still waiting for a person, or nothing."""
+    waiting = (
+        RefundCredit.objects.filter(refund=refund, matched=False, accepted_idr__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+    return waiting.note[:300] if waiting else ""
+
+
+# --- a person resolves a flagged credit -------------------------------------------------------
+
+
+@transaction.atomic
+def accept_credit(actor: User, *, refund_id: int, credit_id: int) -> Refund:
+    """The PPK accepts a flagged credit of an expected refund (another amount, an instalment):
+    what it brought is posted (Dr UP_TUNAI / Cr EXPENSE:<akun>), never more than is still due;
+    the refund is RECEIVED once the credits accepted reach its amount."""
+    refund = (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("invoice__order")
+        .filter(pk=refund_id)
+        .first()
+    )
+    if refund is None:
+        raise NotFound(_("Pengembalian tidak ditemukan."))
+    require(actor, "refund.request", refund)
+    credit = RefundCredit.objects.select_for_update().filter(pk=credit_id, refund=refund).first()
+    if credit is None:
+        raise NotFound(_("Kredit tidak ditemukan pada pengembalian ini."))
+    if credit.matched or credit.accepted_idr is not None:
+        raise Conflict(_("Kredit ini sudah dicatat."), code="credit_already_accepted")
+    due = refund.remaining_idr
+    if due <= 0:
+        raise Conflict(
+            _("Pengembalian ini tidak lagi menunggu dana; kredit tidak dapat dicatat."),
+            code="refund_not_expected",
+        )
+    line = StatementLine.objects.get(pk=credit.statement_line_id)
+    amount = min(int(credit.amount_idr), due)
+    satker = Organisation.objects.get(pk=refund.satker_id)
+    entry = ledger.post(
+        key=f"refund:{refund.pk}:credit:{credit.pk}",
+        tenant_id=int(satker.pk),
+        reason_code="REFUND_RECEIVED",
+        legs=[
+            Leg(chart.satker_book(satker).up_tunai.pk, amount),
+            Leg(chart.expense(satker, refund.invoice.order.akun).pk, -amount),
+        ],
+        source_type="payments.refund",
+        source_id=str(refund.pk),
+        memo=f"{refund.number} {refund.reference} {line.reference_no}"[:200],
+    )
+    before = refund.audit_state()
+    credit.matched = True
+    credit.accepted_idr = amount
+    credit.entry_id = entry.pk
+    credit.save(update_fields=["matched", "accepted_idr", "entry_id"])
+    refund.received_idr = int(refund.received_idr) + amount
+    if refund.received_idr >= int(refund.amount_idr):
+        refund.state = RefundState.RECEIVED
+        refund.statement_line_id = line.pk
+        refund.bank_reference = line.reference_no
+        refund.received_at = line.booked_at
+        refund.entry_id = entry.pk
+    refund.flag = _open_flag(refund)
+    refund.save()
+    audit(
+        actor,
+        "refund.credit_accepted",
+        refund,
+        before=before,
+        after={
+            **refund.audit_state(),
+            "credit": credit.pk,
+            "line": line.pk,
+            "credit_idr": int(credit.amount_idr),
+            "accepted_idr": amount,
+            "excess_idr": int(credit.amount_idr) - amount,
+        },
+    )
+    return refund
+
+
+@transaction.atomic
+def cancel_refund(actor: User, *, refund_id: int, reason: str) -> Refund:
+    """The PPK gives up what is still due on an expected refund, with a reason. Credits still
+    waiting must be accepted first (their money is in the treasurer's account)."""
+    refund = Refund.objects.select_for_update().filter(pk=refund_id).first()
+    if refund is None:
+        raise NotFound(_("Pengembalian tidak ditemukan."))
+    require(actor, "refund.request", refund)
+    if refund.state != RefundState.EXPECTED:
+        raise Conflict(
+            _("Hanya pengembalian yang masih ditunggu yang dapat dibatalkan."),
+            code="refund_not_expected",
+        )
+    cleaned = " ".join((reason or "").split())
+    if len(cleaned) < 10:
+        raise ValidationFailed(
+            _("Tuliskan alasan yang jelas (minimal 10 karakter)."), details={"field": "reason"}
+        )
+    if RefundCredit.objects.filter(
+        refund=refund, matched=False, accepted_idr__isnull=True
+    ).exists():
+        raise Conflict(
+            _("Ada kredit yang belum dicatat untuk pengembalian ini; catat dulu kreditnya."),
+            code="refund_credit_waiting",
+        )
+    before = refund.audit_state()
+    refund.state = RefundState.CANCELLED
+    refund.cancel_reason = cleaned
+    refund.cancelled_at = clock.now()
+    refund.flag = ""
+    refund.save()
+    audit(actor, "refund.cancelled", refund, before=before, after=refund.audit_state())
+    notify(
+        User.objects.filter(
+            organisation_id=refund.vendor.organisation_id,
+            role__in=(Role.VENDOR_ADMIN, Role.VENDOR_STAFF),
+            is_active=True,
+        ),
+        title=_("Pengembalian dana dibatalkan"),
+        body=_("Pengembalian %(number)s dibatalkan: %(reason)s")
+        % {"number": refund.number, "reason": cleaned},
+        link=f"/pembayaran/pengembalian/{refund.pk}/",
+    )
+    return refund

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -43,6 +44,9 @@ class DepositState(models.TextChoices):
     REPORT = "REPORT", gettext_lazy("Meminta NTPN")
     DONE = "DONE", gettext_lazy("Disetor (NTPN terbit)")
     FAILED = "FAILED", gettext_lazy("Gagal")
+    # The money reached the state's account but the MPN refused the payment report (e.g. the
+    # billing expired): a person must settle it with the MPN/KPPN; the worker leaves it alone.
+    NEEDS_ATTENTION = "NEEDS_ATTENTION", gettext_lazy("Perlu tindakan")
 
 
 DEPOSIT_OPEN_STATES = (DepositState.BILLING, DepositState.TRANSFER, DepositState.REPORT)
@@ -51,6 +55,7 @@ DEPOSIT_OPEN_STATES = (DepositState.BILLING, DepositState.TRANSFER, DepositState
 class RefundState(models.TextChoices):
     EXPECTED = "EXPECTED", gettext_lazy("Menunggu pengembalian vendor")
     RECEIVED = "RECEIVED", gettext_lazy("Diterima")
+    CANCELLED = "CANCELLED", gettext_lazy("Dibatalkan")
 
 
 class InstructionKind(models.TextChoices):
@@ -351,3 +356,11 @@ def quotes(reference: str, *texts: str) -> bool:
         if wanted in cleaned.split():
             return True
     return False
+
+
+def billing_too_late(
+    *, expired: bool, expires_at: datetime, now: datetime, margin: timedelta
+) -> bool:
+    """A billing code must not be paid when it has expired or expires within ``margin`` (the
+    transfer and the report may take that long): a new billing code is asked for instead."""
+    return expired or expires_at <= now + margin

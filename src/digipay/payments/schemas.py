@@ -80,6 +80,19 @@ class RefundIn(Schema):
     complaint_id: int | None = None
 
 
+class RefundCancelIn(Schema):
+    reason: str
+
+
+class RefundCreditOut(Schema):
+    id: int
+    amount_idr: int
+    matched: bool
+    accepted_idr: int | None
+    note: str
+    created_at: datetime
+
+
 class RefundOut(Schema):
     id: int
     number: str
@@ -92,6 +105,9 @@ class RefundOut(Schema):
     reason: str
     state: str
     flag: str
+    received_idr: int
+    cancel_reason: str
+    credits: list[RefundCreditOut]
     treasurer_bank_code: str
     treasurer_account: str
     bank_reference: str

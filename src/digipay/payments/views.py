@@ -144,6 +144,13 @@ def deposit_list_view(request: HttpRequest) -> HttpResponse:
         ],
         "form": form,
         "can_deposit": can_deposit,
+        # Transferred, but the MPN refused the report: a person must act (docs/adr/0021).
+        "attention": list(
+            queries.deposit_requests(actor)
+            .filter(state=DepositState.NEEDS_ATTENTION)
+            .select_related("deposit__invoice")
+            .order_by("id")
+        ),
     }
     return render(request, "payments/deposits.html", context)
 
@@ -179,15 +186,45 @@ def refund_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def refund_detail_view(request: HttpRequest, refund_id: int) -> HttpResponse:
-    """The refund as the vendor must pay it: amount, the treasurer's account, the reference."""
-    refund = refunds.refund_for(_actor(request), refund_id)
+    """The refund as the vendor must pay it: amount, the treasurer's account, the reference;
+    for the PPK, the credits that came in and the buttons to accept a flagged one or to cancel
+    what is still due."""
+    actor = _actor(request)
+    refund = refunds.refund_for(actor, refund_id)
+    can_resolve = allows(actor, "refund.request")
+    error = ""
+    if request.method == "POST":
+        if not can_resolve:
+            raise PermissionDenied(_("Peran Anda tidak berwenang melakukan tindakan ini."))
+        try:
+            if request.POST.get("action") == "accept":
+                refunds.accept_credit(
+                    actor, refund_id=refund.pk, credit_id=int(request.POST.get("credit") or 0)
+                )
+            elif request.POST.get("action") == "cancel":
+                refunds.cancel_refund(
+                    actor, refund_id=refund.pk, reason=request.POST.get("reason", "")
+                )
+        except DomainError as exc:
+            error = exc.message
+        except ValueError:
+            error = str(_("Kredit tidak ditemukan pada pengembalian ini."))
+        else:
+            return redirect("payments:refund", refund_id=refund.pk)
     treasurer = TreasurerAccount.objects.filter(satker_id=refund.satker_id).first()
     lines = {line.pk: line for line in refund.invoice.lines.all()}
     returned = [(lines.get(int(k)), v) for k, v in dict(refund.quantities).items()]
     return render(
         request,
         "payments/refund.html",
-        {"refund": refund, "treasurer": treasurer, "returned": returned},
+        {
+            "refund": refund,
+            "treasurer": treasurer,
+            "returned": returned,
+            "credits": list(refund.credits.order_by("id")) if can_resolve else [],
+            "can_resolve": can_resolve,
+            "error": error,
+        },
     )
 
 

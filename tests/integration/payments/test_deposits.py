@@ -524,3 +524,88 @@ def test_a_crash_after_each_network_step_is_resumed_without_repeating_it(
     assert len(mpn.billings()) == 1
     assert BankInstruction.objects.filter(payment__purpose=Purpose.TAX_DEPOSIT).count() == 1
     assert treasurer_before - bank.balance(BRI, TREASURER_A) == 150_000
+
+
+def test_a_billing_found_expired_before_the_transfer_gets_a_new_one(
+    shop: Shop, bank: Bank, mpn: Mpn, run_worker: Run, run_all: Callable[[], None]
+) -> None:
+    """The first billing was made (its answer lost) and expired before the retry: no money is
+    sent against it; a new reference gets a new billing code, which is paid."""
+    invoice = paid_invoice(shop, run_worker)
+    pph22 = deposits_of(invoice)["PPH22"]
+    treasurer_before = bank.balance(BRI, TREASURER_A)
+    [request] = deposit([pph22.pk])
+    first_reference = request.reference
+    mpn.faults(timeoutAfterExecutionShare=1.0, operations=["create"])
+    advance()
+    request.refresh_from_db()
+    assert request.state == DepositState.BILLING
+    [old] = mpn.billings()
+    mpn.admin("POST", f"/admin/billings/{old['billingCode']}/expire")
+    mpn.clear_faults()
+    advance()
+    request.refresh_from_db()
+    assert request.reference != first_reference
+    assert request.state == DepositState.BILLING
+    assert "kedaluwarsa" in request.last_error
+    assert not BankInstruction.objects.filter(payment__purpose=Purpose.TAX_DEPOSIT).exists()
+    advance()  # the new reference: a new billing code
+    request.refresh_from_db()
+    assert request.state == DepositState.TRANSFER
+    assert request.billing_code
+    assert request.billing_code != old["billingCode"]
+    assert len(mpn.billings()) == 2
+    run_all()
+    request.refresh_from_db()
+    assert request.state == DepositState.DONE
+    assert treasurer_before - bank.balance(BRI, TREASURER_A) == 150_000
+    assert BankInstruction.objects.filter(payment__purpose=Purpose.TAX_DEPOSIT).count() == 1
+
+
+def test_a_billing_expiring_too_soon_is_not_paid(
+    shop: Shop, bank: Bank, mpn: Mpn, run_worker: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh billing that cannot be paid in time fails the request (nothing sent)."""
+    invoice = paid_invoice(shop, run_worker)
+    [request] = deposit([deposits_of(invoice)["PPH22"].pk])
+    monkeypatch.setattr(deposits, "BILLING_MARGIN", timedelta(days=30))
+    advance()
+    request.refresh_from_db()
+    assert request.state == DepositState.FAILED
+    assert "kedaluwarsa" in request.last_error
+    assert not BankInstruction.objects.filter(payment__purpose=Purpose.TAX_DEPOSIT).exists()
+    assert TaxDeposit.objects.get(pk=request.deposit_id).status == DepositStatus.OPEN
+
+
+def test_a_report_refused_after_the_transfer_needs_attention(
+    shop: Shop,
+    bank: Bank,
+    mpn: Mpn,
+    run_worker: Run,
+    login_client: Any,
+) -> None:
+    """The money left, then the billing expired before the report: the request stops in
+    NEEDS_ATTENTION, the Bendahara is told, the page shows it; the worker leaves it alone."""
+    invoice = paid_invoice(shop, run_worker)
+    pph22 = deposits_of(invoice)["PPH22"]
+    [request] = deposit([pph22.pk])
+    advance()  # billing, transfer queued
+    request.refresh_from_db()
+    mpn.admin("POST", f"/admin/billings/{request.billing_code}/expire")
+    run_worker()  # the transfer goes
+    request.refresh_from_db()
+    assert request.state == DepositState.REPORT
+    advance()  # the MPN refuses the report
+    request.refresh_from_db()
+    assert request.state == DepositState.NEEDS_ATTENTION
+    assert "BILLING_EXPIRED" in request.last_error
+    assert TaxDeposit.objects.get(pk=pph22.pk).status == DepositStatus.PROCESSING
+    assert Notification.objects.filter(
+        recipient__in=[user(BENDAHARA)], title="Setoran pajak perlu tindakan"
+    ).exists()
+    assert advance() == 0  # not retried blindly
+    fresh_code()  # the deposit used this step's code
+    page = login_client(BENDAHARA).get("/pembayaran/setoran-pajak/").content.decode()
+    assert 'data-testid="needs-attention"' in page
+    assert request.billing_code in page
+    assert request.bank_reference in page
