@@ -92,7 +92,13 @@ def _refuse_if_blocked(satker: Organisation) -> None:
 def refund_check(invoice: Invoice) -> str | None:
     """Registered with ``payments.refunds.on_refund_check``: an invoice in a live SPM gets no
     refund in Digipay (UP was or will be restored for all of it; money the vendor returns
-    after the GUP goes to the Kas Negara by SSPB, outside Digipay)."""
+    after the GUP goes to the Kas Negara by SSPB, outside Digipay).
+
+    It takes the satker's row lock first, as the drafts do (``_satker_of``): a draft and a
+    refund of the same invoice are serialised — the refund sees the committed SPM, or the
+    draft sees the committed refund (and leaves the invoice waiting). The refund holds the
+    invoice's lock, then the satker's, as ``request_refund`` itself does: no inverted order."""
+    Organisation.objects.select_for_update(of=("self",)).filter(pk=invoice.satker_id).first()
     spm = queries.spm_listing(int(invoice.pk))
     if spm is None:
         return None

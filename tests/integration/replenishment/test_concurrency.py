@@ -31,6 +31,7 @@ from .conftest import (
     BENDAHARA,
     BRI,
     JUTA,
+    PPK,
     SPAN_CLIENT,
     SPAN_SECRET,
     TREASURER_BALANCE,
@@ -126,3 +127,44 @@ def test_decisions_outside_a_request_transaction_are_audited(
     spm = services.approve_spm(kppn_admin(), spm)
     assert spm.state == SpmState.APPROVED
     assert AuditEvent.objects.filter(action="spm.approved").count() == 1
+
+
+def test_a_refund_racing_a_draft_of_its_invoice_never_both(
+    shop: Shop, sim: Bank, run_worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft holds the satker's lock while it lists the invoice (slowed down here); a
+    refund of the same invoice asked meanwhile must not pass the SPM check before the draft
+    commits: it is refused (the invoice is in the SPM), never recorded beside it."""
+    import time
+
+    from digipay.payments import refunds
+    from digipay.payments.models import PaymentInvoice, Refund
+
+    if not hasattr(refunds, "on_refund_check"):  # pragma: no cover - payments' hook not yet in
+        pytest.skip("payments.refunds.on_refund_check is not available")
+    paid: PaymentInvoice = paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
+    line_id = paid.invoice.lines.get().pk
+    slow_add = services._add_lines
+
+    def add_slowly(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.0)  # the draft has read the refunds and holds the satker's lock
+        return slow_add(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_add_lines", add_slowly)
+    bendahara, ppk = as_user(BENDAHARA), as_user(PPK)
+
+    def refund() -> Refund:
+        time.sleep(0.3)  # the draft goes first
+        return refunds.request_refund(
+            ppk(),
+            invoice_id=paid.invoice_id,
+            returned={line_id: 1},
+            amount_idr=77_700_000,
+            reason="Satu unit rusak, dikembalikan ke vendor",
+        )
+
+    drafted, refunded = race(lambda: services.draft_gup(bendahara()), refund)
+    assert isinstance(drafted, Spm), drafted
+    assert isinstance(refunded, Conflict), refunded
+    assert refunded.code == "refund_blocked"
+    assert not Refund.objects.filter(invoice_id=paid.invoice_id).exists()
