@@ -19,6 +19,4 @@ class ReplenishmentConfig(AppConfig):
         # The replenishment-age sanctions: warnings and cuts, told once per episode.
         periodic("replenishment.check_sanctions", every=timedelta(days=1))(services.daily_sanctions)
         # No refund in Digipay for an invoice already in a live SPM (SSPB outside Digipay).
-        register = getattr(refunds, "on_refund_check", None)
-        if register is not None:
-            register(services.refund_check)
+        refunds.on_refund_check(services.refund_check)

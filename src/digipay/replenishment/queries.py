@@ -36,31 +36,18 @@ OVERSEERS = frozenset({Role.KPPN_ADMIN, Role.KANWIL_ADMIN, Role.DJPB_ADMIN, Role
 # --- what a GUP may list -------------------------------------------------------------------------
 
 
-# Refunds received in instalments (``Refund.received_idr``, being added by payments): counted
-# when the field exists, else a refund counts once RECEIVED, in full.
-_INSTALMENTS = any(f.name == "received_idr" for f in Refund._meta.get_fields())
-
-
 def with_refunds(found: QuerySet[PaymentInvoice]) -> QuerySet[PaymentInvoice]:
     """Paid invoices annotated with their refunds: ``refunded_idr`` (received, the UP already
     restored by them) and ``refund_expected`` (one still awaited from the vendor)."""
-    if _INSTALMENTS:  # what each refund brought so far (received in part, in full, or
-        # cancelled after some instalments): each credit restored UP Tunai by its amount
-        received = (
-            Refund.objects.filter(invoice_id=OuterRef("invoice_id"))
-            .order_by()
-            .values("invoice_id")
-            .annotate(total=Sum("received_idr"))
-            .values("total")
-        )
-    else:
-        received = (
-            Refund.objects.filter(invoice_id=OuterRef("invoice_id"), state=RefundState.RECEIVED)
-            .order_by()
-            .values("invoice_id")
-            .annotate(total=Sum("amount_idr"))
-            .values("total")
-        )
+    # What each refund brought so far (received in full or in instalments, or cancelled after
+    # some): each credit restored UP Tunai by its amount.
+    received = (
+        Refund.objects.filter(invoice_id=OuterRef("invoice_id"))
+        .order_by()
+        .values("invoice_id")
+        .annotate(total=Sum("received_idr"))
+        .values("total")
+    )
     expected = Refund.objects.filter(invoice_id=OuterRef("invoice_id"), state=RefundState.EXPECTED)
     return found.annotate(
         refunded_idr=Coalesce(Subquery(received), Value(0)),

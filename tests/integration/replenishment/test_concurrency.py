@@ -140,8 +140,6 @@ def test_a_refund_racing_a_draft_of_its_invoice_never_both(
     from digipay.payments import refunds
     from digipay.payments.models import PaymentInvoice, Refund
 
-    if not hasattr(refunds, "on_refund_check"):  # pragma: no cover - payments' hook not yet in
-        pytest.skip("payments.refunds.on_refund_check is not available")
     paid: PaymentInvoice = paid_goods(shop, run_worker, price=70 * JUTA, qty=2)
     line_id = paid.invoice.lines.get().pk
     slow_add = services._add_lines

@@ -152,8 +152,6 @@ def test_no_refund_once_the_invoice_is_in_a_live_spm(
     assert message is not None
     assert spm.number in message
     assert "SSPB" in message
-    if not hasattr(refunds, "on_refund_check"):  # pragma: no cover - payments' hook not yet in
-        pytest.skip("payments.refunds.on_refund_check is not available")
     with pytest.raises(Conflict) as refused:
         ask_refund(paid, 1, 77_700_000)
     assert spm.number in refused.value.message
@@ -162,3 +160,29 @@ def test_no_refund_once_the_invoice_is_in_a_live_spm(
     services.cancel_spm(user(BENDAHARA), spm, reason="Salah pilih tagihan")
     assert services.refund_check(paid.invoice) is None
     ask_refund(paid, 1, 77_700_000)
+
+
+def test_an_instalment_waits_and_a_cancelled_rest_lists_what_was_received(
+    shop: Shop, bank: Bank, run_worker: Run
+) -> None:
+    """A refund of 49.950.000 paid in part (20.000.000, accepted by the PPK) still waits for
+    the rest; once the PPK cancels the rest, the GUP lists the invoice less what came."""
+    paid = paid_goods(shop, run_worker, price=45 * JUTA, qty=4)
+    satker = satker_a()
+    refund = ask_refund(paid, 1, 49_950_000)
+    credit(20 * JUTA, f"retur {refund.reference}")
+    refunds.match_refunds()
+    flagged = refund.credits.get()
+    refund = refunds.accept_credit(user(PPK), refund_id=refund.pk, credit_id=flagged.pk)
+    assert (refund.state, refund.received_idr) == ("EXPECTED", 20 * JUTA)
+    [held] = queries.gup_readiness(satker).held
+    assert held.waiting
+    assert held.refunded_idr == 20 * JUTA
+    refunds.cancel_refund(user(PPK), refund_id=refund.pk, reason="Vendor tidak sanggup melunasi")
+    readiness = queries.gup_readiness(satker)
+    assert readiness.held == ()
+    assert readiness.spent == 199_800_000 - 20 * JUTA
+    assert readiness.ready
+    spm = services.draft_gup(user(BENDAHARA))
+    line = SpmLine.objects.get(spm=spm)
+    assert (line.gross_idr, line.net_idr) == (179_800_000, 157_300_000)
