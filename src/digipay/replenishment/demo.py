@@ -207,9 +207,9 @@ def complete_gup(code: str) -> Spm | None:
     if treasurer is None or not span_url or not _up(span_url):
         log.warning("demo: SPAN simulator not answering; no GUP made")
         return None
-    from digipay.integrations.banks import registry
-
-    if registry.profile(treasurer.bank_code) is None:  # SPAN up, but no bank to pay through
+    try:
+        payments.gateway_for(treasurer.bank_code)
+    except LookupError:  # SPAN up, but no bank profile to pay the goods through
         log.warning("demo: no bank profile for %s; no GUP made", treasurer.bank_code)
         return None
     bendahara = _person(satker, Role.BENDAHARA)
